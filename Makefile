@@ -1,0 +1,29 @@
+# Two commands for a new user: `make demo` and `make test`. Both bootstrap .venv
+# from the package registries with the pinned versions in constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint schema clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml || test $$? -eq 1
+	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml --format json --output out/demo-report.json --fail-on never
+	@echo "JSON report written to out/demo-report.json"
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q
+
+schema: $(STAMP)
+	$(BIN)/auditor schema > schema/pack.schema.json
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

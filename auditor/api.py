@@ -1,0 +1,260 @@
+"""The library's entry points: audit data under a pack and get the report back as data.
+
+Nothing here prints or exits; errors are raised as ``AuditorError`` subclasses
+for the caller (the CLI, a notebook, a service) to present.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+import auditor.io  # noqa: F401  (registers the readers)
+from auditor import __version__
+from auditor.duck import one, run
+from auditor.engine.connection import EngineSettings, connect, lock
+from auditor.engine.evidence import RoundRow
+from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
+from auditor.engine.metrics import kind_for
+from auditor.engine.rounds import build_rounds
+from auditor.errors import InputError, UsageError
+from auditor.io.base import (
+    DEFAULT_MAX_RECORD_BYTES,
+    STAGED_DDL,
+    FileOutcome,
+    reader_for,
+)
+from auditor.io.discover import discover
+from auditor.io.ledger import Ledger, tally
+from auditor.io.records import build_records
+from auditor.io.shops import ShopsFile, read_shops
+from auditor.models import (
+    AuditReport,
+    Citation,
+    FileInfo,
+    Inputs,
+    MetricRow,
+    NotEvaluated,
+    Period,
+    PolicyRef,
+    RecordRef,
+    Rejection,
+    RoundEvidence,
+    SkippedFile,
+    Violation,
+    fix,
+)
+from auditor.policy.loader import LoadedPack, load_pack
+from auditor.policy.model import Pack
+from auditor.policy.schema import schema_json
+from auditor.rules import RULE_KINDS, RuleContext
+
+EPOCH = date(1970, 1, 1)
+
+
+class AuditOptions(BaseModel):
+    """What to audit under: the pack, the day, the side inputs and resource limits."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    policy: str | Path = Field(description="Built-in pack name or path to a pack directory.")
+    as_of: date | None = Field(default=None, description="Last local day audited; default: the latest day in the data.")
+    shops: Path | None = Field(default=None, description="The --shops side input.")
+    max_record_bytes: int = Field(default=DEFAULT_MAX_RECORD_BYTES, gt=0)
+    memory_limit: str | None = None
+    threads: int | None = Field(default=None, gt=0)
+    temp_directory: str | None = None
+
+
+def day_to_iso(day: int) -> str:
+    return (EPOCH + timedelta(days=day)).isoformat()
+
+
+def iso_to_day(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
+    """Audit the chat records under ``paths`` with the pack in ``options``; return the report."""
+    loaded = load_pack(options.policy)  # fail closed on policy before any data is read
+    shops = read_shops(options.shops) if options.shops else ShopsFile()
+    if not paths:
+        raise UsageError("no input given", hint="give one or more files or directories of chat records")
+    files, skipped = discover(list(paths))
+    if not files:
+        raise InputError(
+            "no readable input: no .jsonl, .csv or .parquet files found" + (f" ({len(skipped)} skipped)" if skipped else ""),
+            hint="give files or directories of chat records",
+        )
+    settings = EngineSettings.from_env()
+    settings = EngineSettings(
+        memory_limit=options.memory_limit or settings.memory_limit,
+        threads=options.threads or settings.threads,
+        temp_directory=options.temp_directory or settings.temp_directory,
+    )
+    con = connect(settings)
+    try:
+        return _run(con, loaded, shops, files, skipped, options)
+    finally:
+        con.close()
+
+
+def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: AuditOptions) -> AuditReport:  # type: ignore[no-untyped-def]
+    pack = loaded.pack
+    run(con, STAGED_DDL)
+    outcomes: dict[int, FileOutcome] = {}
+    formats: dict[int, str] = {}
+    for f in files:
+        reader_cls = reader_for(f.path)
+        assert reader_cls is not None  # discover only returns files with a reader
+        formats[f.idx] = reader_cls.name
+        try:
+            outcomes[f.idx] = reader_cls(options.max_record_bytes).stage(con, f)
+        except OSError as exc:
+            outcomes[f.idx] = FileOutcome(status="unreadable", reason=f"cannot read: {exc.strerror or exc}")
+        _whole_file_encoding(con, f.idx)
+    build_records(con, pack.timezone)
+    lock(con)
+    read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
+    if read == 0:
+        bad = [f"{f.shown}: {outcomes[f.idx].reason}" for f in files if outcomes[f.idx].reason]
+        raise InputError(
+            "no readable input: the files hold no records" + (" (" + "; ".join(bad[:3]) + ")" if bad else ""),
+            hint="check that the inputs are chat records in JSON Lines, CSV or Parquet",
+        )
+    if valid == 0 and options.as_of is None:
+        first = con.execute("SELECT file_idx, line, message FROM records ORDER BY rec_id LIMIT 3").fetchall()
+        shown = {f.idx: f.shown for f in files}
+        sample = "; ".join(f"{shown[fi]}:{ln}: {msg}" for fi, ln, msg in first)
+        raise InputError(f"no readable input: all {read} records were rejected ({sample})", hint="fix the records or the export")
+    load_accounts(con, shops.accounts() if pack.exclusions.same_shop else [])
+    start_day, end_day = settle_period(con, pack, iso_to_day(options.as_of) if options.as_of else None)
+    apply_exclusions(con, pack, start_day, end_day)
+    build_rounds(con, pack)
+
+    kinds = {m.id: kind_for(m) for m in pack.metrics}
+    values = [v for m in pack.metrics for v in kinds[m.id].compute(con, start_day, end_day)]
+    ctx = RuleContext(con=con, pack=pack, kinds=kinds, values=values, start_day=start_day, end_day=end_day)
+    findings, unevaluated = [], []
+    for rule in pack.rules:
+        got, missed = RULE_KINDS[rule.kind](rule).evaluate(ctx)
+        findings.extend(got)
+        unevaluated.extend(missed)
+
+    ledger = tally(con, files, outcomes, formats, skipped)
+    shown = {f.idx: f.shown for f in files}
+    return AuditReport(
+        auditor_version=__version__,
+        policy=PolicyRef(name=pack.name, version=pack.version, digest=loaded.digest),
+        as_of=day_to_iso(end_day),
+        period=Period(start=day_to_iso(start_day), end=day_to_iso(end_day)),
+        inputs=_inputs(ledger, shops),
+        metrics=sorted(
+            (
+                MetricRow(
+                    shop_id=v.shop_id,
+                    agent_id=v.agent_id,
+                    metric=v.metric,
+                    period=Period(start=day_to_iso(v.start_day), end=day_to_iso(v.end_day)),
+                    value=fix(v.value),  # type: ignore[arg-type]
+                    numerator=fix(v.numerator),  # type: ignore[arg-type]
+                    denominator=v.denominator,
+                )
+                for v in values
+            ),
+            key=lambda m: (m.shop_id, m.period.start, m.period.end, m.metric, m.agent_id is not None, m.agent_id or ""),
+        ),
+        violations=sorted(
+            (_violation(pack, f, shown) for f in findings),
+            key=lambda v: (v.shop_id, v.period.start, v.period.end, v.rule_id),
+        ),
+        flags=[],
+        not_evaluated=sorted(
+            (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason) for u in unevaluated),
+            key=lambda n: (n.shop_id or "", n.rule_id),
+        ),
+    )
+
+
+def _whole_file_encoding(con, file_idx: int) -> None:  # type: ignore[no-untyped-def]
+    """One line that is not UTF-8 condemns the whole file: the rest may be mojibake that happens to decode."""
+    row = one(con, "SELECT min(line) FROM staged WHERE file_idx = $f AND err = 'encoding'", {"f": file_idx})
+    if row and row[0] is not None:
+        run(con, 
+            """UPDATE staged SET err = 'encoding',
+                 err_detail = 'the file is not UTF-8 (first bad line ' || $first || '); convert it, e.g. iconv -f GB18030 -t UTF-8',
+                 excerpt = NULL
+               WHERE file_idx = $f""",
+            {"f": file_idx, "first": int(row[0])},
+        )
+
+
+def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
+    notes = list(shops.problems)
+    files = [
+        FileInfo(
+            file=f.file, format=f.format, status=f.status, read=f.read, used=f.used, excluded=f.excluded,
+            rejected=f.rejected, reason=f.reason, notes=list(f.notes),
+        )
+        for f in ledger.files
+    ]
+    skipped = [SkippedFile(file=s.file, reason=s.reason) for s in ledger.skipped]
+    if notes:
+        skipped.extend(SkippedFile(file="--shops", reason=n) for n in notes)
+    return Inputs(
+        read=ledger.read,
+        used=ledger.used,
+        excluded=dict(ledger.excluded),
+        rejected=ledger.rejected,
+        rejections=[Rejection(file=r.file, line=r.line, code=r.code, reason=r.reason, excerpt=r.excerpt) for r in ledger.rejections],
+        files=files,
+        skipped=skipped,
+    )
+
+
+def _ref(r, shown: dict[int, str]) -> RecordRef:  # type: ignore[no-untyped-def]
+    return RecordRef(file=shown[r.file_idx], line=r.line, msg_id=r.msg_id, ts=r.ts)
+
+
+def _round(r: RoundRow, shown: dict[int, str]) -> RoundEvidence:
+    return RoundEvidence(
+        buyer_id=r.buyer_id,
+        first_message=_ref(r.first, shown),
+        reply=_ref(r.reply, shown) if r.reply else None,
+        buyer_messages=r.buyer_messages,
+        latency_s=fix(r.latency_s),  # type: ignore[arg-type]
+        agent_id=r.agent_id,
+        counted_good=r.good,
+    )
+
+
+def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: ignore[no-untyped-def]
+    rule = next(r for r in pack.rules if r.id == f.rule_id)
+    consequence = rule.consequence.model_dump(exclude_none=True, exclude={"doc"})
+    return Violation(
+        rule_id=f.rule_id,
+        shop_id=f.shop_id,
+        period=Period(start=day_to_iso(f.start_day), end=day_to_iso(f.end_day)),
+        severity=rule.severity,
+        metric=f.metric,
+        value=fix(f.value),  # type: ignore[arg-type]
+        threshold=float(f.threshold),
+        op=f.op,
+        numerator=fix(f.numerator),  # type: ignore[arg-type]
+        denominator=f.denominator,
+        title={"zh": rule.title.zh, "en": rule.title.en},
+        consequence=consequence,
+        citation=Citation(source=rule.citation.source, text=rule.citation.quote, gloss_en=rule.citation.gloss_en),
+        evidence=[_round(r, shown) for r in f.evidence],
+        evidence_total=f.evidence_total,
+    )
+
+
+def pack_schema_text() -> str:
+    """The published JSON Schema of policy packs."""
+    return schema_json()
+
+
+__all__ = ["AuditOptions", "AuditReport", "audit", "load_pack", "pack_schema_text"]

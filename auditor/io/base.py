@@ -1,0 +1,84 @@
+"""The reader seam: one Reader subclass per input format, registered by suffix.
+
+Every reader stages a file into the same DuckDB table, ``staged``: one row per
+physical record with its file and line, a reader-level rejection code when the
+record could not even be parsed, and for each contract field its value as text
+and a type tag. Field checks common to all formats happen later, in
+``records.py``, so a rule about `ts` is written once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+
+# CONTRACT §1, in order; the order decides which problem a rejection names first.
+FIELDS: tuple[str, ...] = ("shop_id", "buyer_id", "role", "ts", "sender_id", "kind", "text", "msg_id")
+REQUIRED: tuple[str, ...] = ("shop_id", "buyer_id", "role", "ts")
+ID_FIELDS: tuple[str, ...] = ("shop_id", "buyer_id", "sender_id", "msg_id")
+
+# type tags a reader writes beside each value
+T_STRING, T_INTEGER, T_NULL, T_ABSENT = "string", "integer", "null", "absent"
+
+DEFAULT_MAX_RECORD_BYTES = 1 << 20
+
+STAGED_DDL = (
+    "CREATE TABLE IF NOT EXISTS staged (file_idx INTEGER, line BIGINT, err VARCHAR, err_detail VARCHAR, excerpt VARCHAR, "
+    + ", ".join(f"{f} VARCHAR, {f}__t VARCHAR" for f in FIELDS)
+    + ")"
+)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read: its index in the global (sorted) order and how reports name it."""
+
+    idx: int
+    path: Path
+    shown: str
+
+
+@dataclass
+class FileOutcome:
+    """What reading one file gave: how many records, and anything a person should know."""
+
+    records: int = 0
+    status: str = "ok"  # ok | empty | unreadable
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Reader(ABC):
+    """Stages one file's records into ``staged``."""
+
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+
+    def __init__(self, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:
+        self.max_record_bytes = max_record_bytes
+
+    @abstractmethod
+    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+        """Insert every physical record of ``file`` into ``staged``; never raise for bad data."""
+
+
+READERS: dict[str, type[Reader]] = {}
+
+
+def register(cls: type[Reader]) -> type[Reader]:
+    for suffix in cls.suffixes:
+        READERS[suffix] = cls
+    return cls
+
+
+def reader_for(path: Path) -> type[Reader] | None:
+    return READERS.get(path.suffix.lower())
+
+
+def excerpt_sql(expr: str) -> str:
+    """SQL for the first 200 bytes of a rejected record, as a person would want to see them."""
+    return f"left({expr}, 200)"

@@ -1,0 +1,129 @@
+"""CSV reader: RFC 4180 records framed quote-aware in numpy, fields split by RE2 in DuckDB.
+
+Columns are mapped by header name, so extra or reordered columns are fine
+(extras are noted and ignored). A record whose fields do not re-join to the
+original text (a stray quote) or whose field count differs from the header is
+rejected, never guessed at. An empty cell is an absent value.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import io
+from collections.abc import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from auditor.duck import run
+from auditor.io.base import (
+    FIELDS,
+    FileOutcome,
+    InputFile,
+    Reader,
+    excerpt_sql,
+    register,
+)
+from auditor.io.framing import BATCH_SCHEMA, FileEncodingError, frame_records
+
+_CELLS = r"""regexp_extract_all(',' || txt, ',("(?:[^"]|"")*"|[^,"]*)', 1)"""
+
+
+@register
+class CsvReader(Reader):
+    name = "csv"
+    suffixes = (".csv",)
+
+    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+        outcome = FileOutcome()
+        try:
+            frames = frame_records(file.path, quote_aware=True, max_record_bytes=self.max_record_bytes)
+            header, rest = _take_header(frames)
+        except FileEncodingError as exc:
+            outcome.status, outcome.reason = "unreadable", f"encoding: the file is {exc}, not UTF-8"
+            outcome.notes.append("convert it first, e.g. iconv -f UTF-16 -t UTF-8")
+            return outcome
+        except UnicodeDecodeError:
+            outcome.status, outcome.reason = "unreadable", "encoding: the header row is not UTF-8"
+            outcome.notes.append("convert the file to UTF-8 first, e.g. iconv -f GB18030 -t UTF-8")
+            return outcome
+        if header is None:
+            outcome.status, outcome.reason = "empty", "no header row"
+            return outcome
+        columns = {}
+        for i, name in enumerate(header):
+            columns.setdefault(name.strip(), i + 1)
+        extra = [h for h in header if h.strip() not in FIELDS]
+        if extra:
+            outcome.notes.append("ignored columns: " + ", ".join(extra))
+        missing = [f for f in ("shop_id", "buyer_id", "role", "ts") if f not in columns]
+        if missing:
+            outcome.notes.append("header lacks required columns: " + ", ".join(missing))
+        reader = pa.RecordBatchReader.from_batches(BATCH_SCHEMA, rest)
+        con.register("_frames", reader)
+        try:
+            run(con, self._sql(columns, len(header)), {"file_idx": file.idx})
+        finally:
+            con.unregister("_frames")
+        return outcome
+
+    def _sql(self, columns: dict[str, int], ncols: int) -> str:
+        parts = []
+        for f in FIELDS:
+            c = columns.get(f)
+            if c is None:
+                parts.append(f"NULL AS {f}, CASE WHEN ok THEN 'absent' END AS {f}__t")
+                continue
+            cell = f"cells[{c}]"
+            val = f"CASE WHEN starts_with({cell}, '\"') THEN replace(substr({cell}, 2, length({cell}) - 2), '\"\"', '\"') ELSE {cell} END"
+            parts.append(
+                f"CASE WHEN ok THEN {val} END AS {f}, "
+                f"CASE WHEN ok THEN CASE WHEN {val} = '' THEN 'absent' ELSE 'string' END END AS {f}__t"
+            )
+        values = ",\n  ".join(parts)
+        return f"""
+INSERT INTO staged
+WITH src AS (
+  SELECT line, too_long, try(decode(raw)) AS txt FROM _frames
+), kept AS (
+  SELECT * FROM src WHERE too_long OR txt IS NULL OR trim(txt, ' \t') <> ''
+), split AS (
+  SELECT *, CASE WHEN NOT too_long AND txt IS NOT NULL THEN {_CELLS} END AS cells FROM kept
+), judged AS (
+  SELECT *,
+    CASE
+      WHEN too_long THEN 'line_too_long'
+      WHEN txt IS NULL THEN 'encoding'
+      WHEN array_to_string(cells, ',') <> txt THEN 'bad_csv'
+      WHEN len(cells) <> {ncols} THEN 'bad_csv'
+    END AS err
+  FROM split
+), vals AS (SELECT *, err IS NULL AS ok FROM judged)
+SELECT $file_idx, line, err,
+  CASE
+    WHEN err = 'line_too_long' THEN 'record is longer than {self.max_record_bytes} bytes'
+    WHEN err = 'bad_csv' AND array_to_string(cells, ',') <> txt THEN 'a quote is out of place'
+    WHEN err = 'bad_csv' THEN 'has ' || len(cells) || ' fields; the header has {ncols}'
+  END,
+  CASE WHEN err IS NOT NULL AND err <> 'line_too_long' THEN {excerpt_sql("coalesce(txt, '<not UTF-8>')")} END,
+  {values}
+FROM vals
+"""
+
+
+def _take_header(frames: Iterator[pa.RecordBatch]) -> tuple[list[str] | None, Iterator[pa.RecordBatch]]:
+    for batch in frames:
+        if batch.num_rows == 0:
+            continue
+        raw = batch.column(1)[0].as_py()
+        text = raw.decode("utf-8")
+        header = next(_csv.reader(io.StringIO(text)), None)
+        rest = batch.slice(1)
+
+        def chain() -> Iterator[pa.RecordBatch]:
+            if rest.num_rows:
+                yield rest
+            yield from frames
+
+        return header, chain()
+    return None, iter(())

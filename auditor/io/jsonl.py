@@ -1,0 +1,104 @@
+"""JSON Lines reader: raw lines framed in numpy, parsed strictly by DuckDB's JSON functions.
+
+DuckDB's JSON parser is lenient (NaN, Infinity, trailing commas); the
+contract wants strict JSON, so a lexical check over the line with its string
+literals blanked out rejects those forms too. Duplicate keys are refused
+rather than resolved last-key-wins.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from auditor.duck import run
+from auditor.io.base import (
+    FIELDS,
+    FileOutcome,
+    InputFile,
+    Reader,
+    excerpt_sql,
+    register,
+)
+from auditor.io.framing import BATCH_SCHEMA, FileEncodingError, frame_records
+
+_JSON_TAG = """CASE {t}
+  WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
+  WHEN 'NULL' THEN 'null' WHEN 'DOUBLE' THEN 'number' WHEN 'BOOLEAN' THEN 'boolean'
+  WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' ELSE 'absent' END"""
+
+# string literals blanked, then: a comma before a closer, or a NaN/Infinity token
+_LENIENT = r"""regexp_matches(regexp_replace(txt, '"(?:[^"\\]|\\.)*"', '""', 'g'), '(?i),\s*[\]}]|(?:^|[\[:,])\s*[+-]?(?:nan|inf|infinity)\s*(?:[\]},]|$)')"""
+
+
+@register
+class JsonlReader(Reader):
+    name = "jsonl"
+    suffixes = (".jsonl", ".ndjson")
+
+    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+        outcome = FileOutcome()
+        try:
+            batches = frame_records(file.path, quote_aware=False, max_record_bytes=self.max_record_bytes)
+            reader = pa.RecordBatchReader.from_batches(BATCH_SCHEMA, batches)
+            con.register("_frames", reader)
+            try:
+                run(con, self._sql(), {"file_idx": file.idx})
+            finally:
+                con.unregister("_frames")
+        except FileEncodingError as exc:
+            return _encoding(outcome, str(exc))
+        return outcome
+
+    def _sql(self) -> str:
+        fields = ", ".join(f"'$.{f}'" for f in FIELDS)
+        values = ",\n".join(
+            f"CASE WHEN ok THEN json_extract_string(v[{i + 1}], '$') END AS {f}, "
+            f"CASE WHEN ok THEN {_JSON_TAG.format(t=f'json_type(v[{i + 1}])')} END AS {f}__t"
+            for i, f in enumerate(FIELDS)
+        )
+        return f"""
+INSERT INTO staged
+WITH src AS (
+  SELECT line, too_long, raw, try(decode(raw)) AS txt FROM _frames
+), kept AS (
+  SELECT * FROM src WHERE too_long OR txt IS NULL OR trim(txt, ' \t') <> ''
+), parsed AS (
+  SELECT line, too_long, raw, txt,
+    CASE WHEN too_long OR txt IS NULL THEN NULL ELSE coalesce(try(json_valid(txt)), false) END AS valid
+  FROM kept
+), typed AS (
+  SELECT *,
+    CASE WHEN valid THEN json_type(txt) END AS top,
+    CASE WHEN valid AND json_type(txt) = 'OBJECT' THEN json_keys(txt) END AS keys
+  FROM parsed
+), judged AS (
+  SELECT *,
+    CASE
+      WHEN too_long THEN 'line_too_long'
+      WHEN txt IS NULL THEN 'encoding'
+      WHEN NOT valid OR {_LENIENT} THEN 'invalid_json'
+      WHEN top <> 'OBJECT' THEN 'not_object'
+      WHEN len(keys) <> len(list_distinct(keys)) THEN 'duplicate_key'
+    END AS err
+  FROM typed
+), vals AS (
+  SELECT *, err IS NULL AS ok, CASE WHEN err IS NULL THEN json_extract(txt, [{fields}]) END AS v FROM judged
+)
+SELECT $file_idx, line, err,
+  CASE err
+    WHEN 'line_too_long' THEN 'record is longer than {self.max_record_bytes} bytes'
+    WHEN 'not_object' THEN lower(top)
+    WHEN 'duplicate_key' THEN array_to_string(list_sort(list_distinct(list_filter(keys, lambda k, i: list_position(keys, k) <> i))), ', ')
+  END,
+  CASE WHEN err IS NOT NULL AND err <> 'line_too_long' THEN {excerpt_sql("coalesce(txt, '<not UTF-8>')")} END,
+  {values}
+FROM vals
+"""
+
+
+def _encoding(outcome: FileOutcome, what: str) -> FileOutcome:
+    outcome.status = "unreadable"
+    outcome.reason = f"encoding: the file is {what}, not UTF-8"
+    outcome.notes.append("convert it first, e.g. iconv -f UTF-16 -t UTF-8")
+    return outcome

@@ -1,0 +1,213 @@
+"""The policy pack model: the single source of truth for what a pack may say.
+
+The published JSON Schema (``schema/pack.schema.json``, ``auditor schema``) is
+generated from these classes, so a field documented here is a field an editor
+can complete. Every model forbids unknown keys: a typo in a pack is an error,
+never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+_HHMM = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A phrase in both languages the reports speak."""
+
+    zh: str = Field(min_length=1, description="Chinese wording.")
+    en: str = Field(min_length=1, description="English wording.")
+
+
+class Citation(_Strict):
+    """The rule text a figure or finding rests on, quoted from a source file in the pack."""
+
+    source: str = Field(
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="File name of the source article under the pack's `sources/` folder.",
+    )
+    quote: str = Field(min_length=1, description="The exact clause, in the original language, as it stands in the source.")
+    gloss_en: str | None = Field(default=None, description="An English gloss of the clause, for readers without Chinese.")
+
+
+class ServiceWindow(_Strict):
+    """A daily window of local time, [start, end). `24:00` ends at midnight."""
+
+    start: str = Field(pattern=_HHMM, description="Local start time, HH:MM (inclusive).")
+    end: str = Field(pattern=_HHMM, description="Local end time, HH:MM (exclusive); 24:00 means midnight.")
+
+    def seconds(self) -> tuple[int, int]:
+        def s(v: str) -> int:
+            h, m = v.split(":")
+            return int(h) * 3600 + int(m) * 60
+
+        return s(self.start), s(self.end)
+
+
+class Period(_Strict):
+    """The audited period: `days` local days ending on the as-of day."""
+
+    days: int = Field(ge=1, le=366, description="How many local days the audit covers, ending on --as-of.")
+
+
+class Replies(_Strict):
+    """Which messages answer a buyer (a 'valid reply', 有效回复)."""
+
+    valid_roles: list[Literal["agent", "bot"]] = Field(
+        min_length=1,
+        description="Roles whose `message` records close a round. Leave out `bot` where automatic replies do not count.",
+    )
+    doc: Text | None = None
+
+
+class Exclusions(_Strict):
+    """Records left out before anything is counted (CONTRACT §4); each switch names its reason code."""
+
+    system: bool = Field(default=True, description="Exclude role `system` records (reason `system`).")
+    non_genuine_kinds: list[Literal["ad", "notice"]] = Field(
+        default_factory=lambda: ["ad", "notice"],
+        description="Buyer-side record kinds that are not genuine inquiries (reason `non_genuine`).",
+    )
+    same_shop: bool = Field(
+        default=True,
+        description="Exclude conversations whose buyer is one of the shop's own accounts, from --shops (reason `same_shop`).",
+    )
+    duplicates: bool = Field(default=True, description="Count a repeated (shop_id, msg_id) once (reason `duplicate`).")
+
+
+class EvidenceSettings(_Strict):
+    """How much evidence a finding carries in the report (totals are always exact)."""
+
+    max_rounds: int = Field(default=20, ge=0, le=10000, description="Rounds listed per finding, worst first.")
+
+
+class _MetricBase(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Metric name as it appears in reports.")
+    label: Text
+    doc: Text = Field(description="What the figure means, in plain words.")
+    by: list[Literal["shop", "agent"]] = Field(
+        default_factory=lambda: ["shop"],
+        min_length=1,
+        description="Group figures per shop and/or per agent (the sender_id of the closing reply).",
+    )
+    per: Literal["period", "day"] = Field(default="period", description="One figure over the audited period, or one per local day.")
+    service_hours_only: bool = Field(default=True, description="Count only rounds whose first buyer message is inside service hours.")
+    first_round_of_day: bool = Field(
+        default=False,
+        description="Count only the first round of each (shop, buyer, local day); later rounds never stand in for it.",
+    )
+    citation: Citation | None = None
+
+    @field_validator("by")
+    @classmethod
+    def _unique_by(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("`by` lists a grouping twice")
+        return v
+
+
+class RoundRateMetric(_MetricBase):
+    """Share of rounds answered (within a time limit, when one is set)."""
+
+    kind: Literal["round_rate"]
+    within_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="A round counts in the numerator when answered with latency ≤ this; null: answered at all (same local day).",
+    )
+
+
+class RoundLatencyMetric(_MetricBase):
+    """Mean latency, in seconds, of answered rounds."""
+
+    kind: Literal["round_latency"]
+    max_latency_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Answered rounds slower than this are left out of the mean (the platform stops timing); null: keep all.",
+    )
+
+
+Metric = Annotated[Union[RoundRateMetric, RoundLatencyMetric], Field(discriminator="kind")]
+
+
+class Consequence(_Strict):
+    """What the platform does when the rule is broken."""
+
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="none, activity_ban, fine, downrank, …")
+    amount: float | None = Field(default=None, ge=0, description="For fines: the amount.")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="For fines: ISO 4217 currency code.")
+    doc: Text | None = None
+
+
+class Condition(_Strict):
+    """A comparison of a metric's figure with a fixed value."""
+
+    metric: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    op: Literal[">", ">=", "<", "<="]
+    value: float
+
+
+class _RuleBase(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", description="Stable rule id, `pack.rule`.")
+    title: Text
+    doc: Text = Field(description="What the rule asks and why, in plain words.")
+    severity: Literal["error", "warning", "info"]
+    consequence: Consequence
+    citation: Citation
+
+
+class ThresholdRule(_RuleBase):
+    """A finding for every figure of `metric` (per shop and period) that meets `op value` and every `also_when`."""
+
+    kind: Literal["threshold"]
+    metric: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The metric judged; its figure is the finding's value.")
+    op: Literal[">", ">=", "<", "<="]
+    value: float = Field(description="The threshold the figure is compared with.")
+    also_when: list[Condition] = Field(
+        default_factory=list,
+        description="Further conditions on other metrics of the same shop and period, all of which must hold.",
+    )
+
+
+Rule = Annotated[Union[ThresholdRule], Field(discriminator="kind")]
+
+
+class Pack(_Strict):
+    """A policy pack: a platform's rules as data."""
+
+    schema_version: Literal[1] = Field(description="Version of this pack format.")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: str = Field(min_length=1, description="The pack's own version, reported with every audit.")
+    title: Text
+    timezone: str = Field(description="IANA time zone of the platform's local day, e.g. Asia/Shanghai.")
+    period: Period
+    service_hours: list[ServiceWindow] = Field(min_length=1, description="Daily windows of local time that hours-bound metrics count.")
+    replies: Replies
+    exclusions: Exclusions = Field(default_factory=Exclusions)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    metrics: list[Metric] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list)
+
+    def metric(self, metric_id: str) -> RoundRateMetric | RoundLatencyMetric:
+        for m in self.metrics:
+            if m.id == metric_id:
+                return m
+        raise KeyError(metric_id)
+
+    def service_seconds(self) -> list[tuple[int, int]]:
+        return [w.seconds() for w in self.service_hours]
+
+
+def rule_prefix_ok(pack: Pack, rule_id: str) -> bool:
+    return bool(re.match(rf"^{re.escape(pack.name)}\.", rule_id))

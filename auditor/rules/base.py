@@ -1,0 +1,77 @@
+"""The rule seam: one RuleKind per file, chosen by the pack's `kind`, turning figures into findings.
+
+A rule judges shop figures (CONTRACT §7.9) and returns plain findings; the API
+layer wraps them in report models. Evidence comes from the engine, so a
+finding's rounds are exactly the ones its figure counted.
+"""
+
+from __future__ import annotations
+
+import operator
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+import duckdb
+
+from auditor.engine.evidence import RoundRow
+from auditor.engine.metrics.base import MetricKind, MetricValue
+from auditor.policy.model import Pack
+
+OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    shop_id: str
+    start_day: int
+    end_day: int
+    metric: str
+    value: float
+    threshold: float
+    op: str
+    numerator: float | int
+    denominator: int | None
+    evidence_total: int
+    evidence: list[RoundRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unevaluated:
+    rule_id: str
+    shop_id: str | None
+    reason: str
+
+
+@dataclass
+class RuleContext:
+    con: duckdb.DuckDBPyConnection
+    pack: Pack
+    kinds: dict[str, MetricKind]
+    values: list[MetricValue]
+    start_day: int
+    end_day: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def shop_values(self, metric: str) -> list[MetricValue]:
+        return [v for v in self.values if v.metric == metric and v.agent_id is None]
+
+
+class RuleKind(ABC):
+    kind: ClassVar[str]
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def evaluate(self, ctx: RuleContext) -> tuple[list[Finding], list[Unevaluated]]:
+        """Findings for every shop figure that breaks the rule, and what could not be judged."""
+
+
+RULE_KINDS: dict[str, type[RuleKind]] = {}
+
+
+def register(cls: type[RuleKind]) -> type[RuleKind]:
+    RULE_KINDS[cls.kind] = cls
+    return cls

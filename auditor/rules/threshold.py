@@ -1,0 +1,45 @@
+"""`threshold`: a finding for each shop figure that meets `op value` and every `also_when` condition."""
+
+from __future__ import annotations
+
+from auditor.engine.evidence import rounds_behind
+from auditor.policy.model import ThresholdRule
+from auditor.rules.base import (
+    OPS,
+    Finding,
+    RuleContext,
+    RuleKind,
+    Unevaluated,
+    register,
+)
+
+
+@register
+class Threshold(RuleKind):
+    kind = "threshold"
+    spec: ThresholdRule
+
+    def evaluate(self, ctx: RuleContext) -> tuple[list[Finding], list[Unevaluated]]:
+        rule = self.spec
+        others = {
+            c.metric: {(v.shop_id, v.start_day, v.end_day): v.value for v in ctx.shop_values(c.metric)} for c in rule.also_when
+        }
+        findings: list[Finding] = []
+        for v in ctx.shop_values(rule.metric):
+            if not OPS[rule.op](v.value, rule.value):
+                continue
+            key = (v.shop_id, v.start_day, v.end_day)
+            if not all(key in others[c.metric] and OPS[c.op](others[c.metric][key], c.value) for c in rule.also_when):
+                continue
+            total, rows = rounds_behind(
+                ctx.con,
+                ctx.kinds[rule.metric],
+                shop_id=v.shop_id,
+                start_day=v.start_day,
+                end_day=v.end_day,
+                limit=ctx.pack.evidence.max_rounds,
+            )
+            findings.append(
+                Finding(rule.id, v.shop_id, v.start_day, v.end_day, rule.metric, v.value, rule.value, rule.op, v.numerator, v.denominator, total, rows)
+            )
+        return findings, []
