@@ -6,6 +6,7 @@ for the caller (the CLI, a notebook, a service) to present.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_pe
 from auditor.engine.metrics import kind_for
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
+from auditor.io.atomic import atomic_write
 from auditor.io.base import (
     DEFAULT_MAX_RECORD_BYTES,
     STAGED_DDL,
@@ -35,6 +37,7 @@ from auditor.models import (
     Citation,
     FileInfo,
     Inputs,
+    MetricDefinition,
     MetricRow,
     NotEvaluated,
     Period,
@@ -49,6 +52,7 @@ from auditor.models import (
 from auditor.policy.loader import LoadedPack, load_pack
 from auditor.policy.model import Pack
 from auditor.policy.schema import schema_json
+from auditor.report import REPORTERS
 from auditor.rules import RULE_KINDS, RuleContext
 
 EPOCH = date(1970, 1, 1)
@@ -175,6 +179,21 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: Aud
             (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason) for u in unevaluated),
             key=lambda n: (n.shop_id or "", n.rule_id),
         ),
+        definitions=[_definition(m) for m in pack.metrics],
+    )
+
+
+_UNITS = {"round_rate": "ratio", "round_latency": "seconds"}
+
+
+def _definition(m) -> MetricDefinition:  # type: ignore[no-untyped-def]
+    return MetricDefinition(
+        id=m.id,
+        kind=m.kind,
+        unit=_UNITS.get(m.kind, "count"),
+        label={"zh": m.label.zh, "en": m.label.en},
+        doc={"zh": m.doc.zh, "en": m.doc.en},
+        citation=Citation(source=m.citation.source, text=m.citation.quote, gloss_en=m.citation.gloss_en) if m.citation else None,
     )
 
 
@@ -257,4 +276,24 @@ def pack_schema_text() -> str:
     return schema_json()
 
 
-__all__ = ["AuditOptions", "AuditReport", "audit", "load_pack", "pack_schema_text"]
+def formats() -> list[str]:
+    """The report formats this build can write."""
+    return sorted(REPORTERS)
+
+
+def render(report: AuditReport, fmt: str, *, color: bool = False, width: int = 120) -> bytes:
+    """The report in format ``fmt`` as bytes."""
+    cls = REPORTERS.get(fmt)
+    if cls is None:
+        raise UsageError(f"unknown format `{fmt}`", hint=f"use one of: {', '.join(formats())}")
+    buf = io.BytesIO()
+    cls(color=color, width=width).render(report, buf)
+    return buf.getvalue()
+
+
+def save(data: bytes, path: str | Path) -> None:
+    """Write report bytes to ``path`` atomically."""
+    atomic_write(path, data)
+
+
+__all__ = ["AuditOptions", "AuditReport", "UsageError", "__version__", "audit", "formats", "load_pack", "pack_schema_text", "render", "save"]

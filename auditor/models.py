@@ -142,6 +142,15 @@ class NotEvaluated(_Model):
     reason: str
 
 
+class MetricDefinition(_Model):
+    id: str
+    kind: str
+    unit: str = Field(description="ratio (a fraction in [0, 1]), seconds or count.")
+    label: dict[str, str]
+    doc: dict[str, str]
+    citation: Citation | None = None
+
+
 class AuditReport(_Model):
     auditor_version: str
     policy: PolicyRef
@@ -152,6 +161,7 @@ class AuditReport(_Model):
     violations: list[Violation]
     flags: list[Flag]
     not_evaluated: list[NotEvaluated] = Field(default_factory=list)
+    definitions: list[MetricDefinition] = Field(default_factory=list, description="What each metric in `metrics` means, from the pack.")
 
     def findings_at_or_above(self, level: str) -> int:
         """How many violations and flags are at or above `level` (error > warning > info)."""
