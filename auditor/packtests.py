@@ -66,7 +66,7 @@ def run_case(case: Case, pack: str | Path) -> CaseResult:
     spec = case.spec
     with tempfile.TemporaryDirectory(prefix="auditor-case-") as tmp:
         d = Path(tmp)
-        inputs = _write_inputs(spec, d)
+        _write_inputs(spec, d)
         shops = None
         if "shops" in spec:
             shops = d / "shops.json"

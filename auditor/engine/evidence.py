@@ -1,4 +1,8 @@
-"""The rounds behind a figure, worst first, with the records (file, line) each rests on."""
+"""The rounds behind figures, worst first, with the records (file, line) each rests on.
+
+Evidence for many figures is fetched in one query per metric (a window per
+figure), so a thousand findings cost one pass over the rounds, not a thousand.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from auditor.duck import one
+from auditor.duck import run, run_many
 from auditor.engine.metrics.base import MetricKind
 
 NS = 1_000_000_000
@@ -31,41 +35,63 @@ class RoundRow:
     good: bool
 
 
+@dataclass(frozen=True)
+class FigureKey:
+    """One figure: a shop (and optionally an agent) over local days [start_day, end_day]."""
+
+    shop_id: str
+    start_day: int
+    end_day: int
+    agent_id: str | None = None
+
+
 def rounds_behind(
     con: duckdb.DuckDBPyConnection,
     kind: MetricKind,
+    keys: list[FigureKey],
     *,
-    shop_id: str,
-    start_day: int,
-    end_day: int,
-    agent_id: str | None = None,
     limit: int | None = None,
-) -> tuple[int, list[RoundRow]]:
-    """(how many rounds the figure counts, the first `limit` of them worst first)."""
-    where = kind.rounds_sql(agent=agent_id is not None)
-    params = {"shop": shop_id, "start": start_day, "end": end_day, **kind.params()}
-    if agent_id is not None:
-        params["agent"] = agent_id
-    total = one(con, f"SELECT count(*) FROM rounds r WHERE {where}", params)[0]  # type: ignore[index]
-    lim = "" if limit is None else f"LIMIT {int(limit)}"
+) -> dict[FigureKey, tuple[int, list[RoundRow]]]:
+    """For each figure: how many rounds it counts, and the first `limit` of them, worst first."""
+    out: dict[FigureKey, tuple[int, list[RoundRow]]] = {k: (0, []) for k in keys}
+    if not keys:
+        return out
+    ordered = list(dict.fromkeys(keys))
+    run(con, "CREATE OR REPLACE TEMP TABLE figure_keys (key_id INTEGER, shop_id VARCHAR, agent_id VARCHAR, start_day BIGINT, end_day BIGINT)")
+    run_many(
+        con,
+        "INSERT INTO figure_keys VALUES (?, ?, ?, ?, ?)",
+        [(i, k.shop_id, k.agent_id, k.start_day, k.end_day) for i, k in enumerate(ordered)],
+    )
+    cap = "" if limit is None else f"WHERE p.pos <= {int(limit)}"
     rows = con.execute(
         f"""
-WITH picked AS (
-  SELECT r.*, {kind.good_sql()} AS good, row_number() OVER (ORDER BY {kind.worst_first_sql()}) AS pos
-  FROM rounds r WHERE {where}
-  ORDER BY pos {lim}
+WITH matched AS (
+  SELECT r.*, k.key_id, {kind.good_sql()} AS good
+  FROM rounds r JOIN figure_keys k
+    ON r.shop_id = k.shop_id AND r.local_day BETWEEN k.start_day AND k.end_day
+  WHERE {kind.scope_sql()} AND (k.agent_id IS NULL OR (r.answered AND r.agent_id = k.agent_id))
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY key_id ORDER BY {kind.worst_first_sql()}) AS pos,
+    count(*) OVER (PARTITION BY key_id) AS total
+  FROM matched r
 )
-SELECT p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.good,
+SELECT p.key_id, p.total, p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.good,
   f.file_idx, f.line, f.msg_id, f.ts, q.file_idx, q.line, q.msg_id, q.ts
-FROM picked p
+FROM ranked p
 JOIN records f ON f.rec_id = p.first_rec
 LEFT JOIN records q ON q.rec_id = p.reply_rec
-ORDER BY p.pos
+{cap}
+ORDER BY p.key_id, p.pos
 """,
-        params,
+        kind.params(),
     ).fetchall()
-    out = []
-    for buyer, n, lat, agent, good, ffi, fl, fm, fts, qfi, ql, qm, qts in rows:
+    got: dict[int, tuple[int, list[RoundRow]]] = {}
+    for key_id, total, buyer, n, lat, agent, good, ffi, fl, fm, fts, qfi, ql, qm, qts in rows:
         reply = Ref(qfi, ql, qm, qts) if qfi is not None else None
-        out.append(RoundRow(buyer, Ref(ffi, fl, fm, fts), reply, n, lat / NS if lat is not None else None, agent, bool(good)))
-    return int(total), out
+        entry = got.setdefault(key_id, (int(total), []))
+        entry[1].append(RoundRow(buyer, Ref(ffi, fl, fm, fts), reply, n, lat / NS if lat is not None else None, agent, bool(good)))
+    for i, k in enumerate(ordered):
+        if i in got:
+            out[k] = got[i]
+    return out

@@ -9,6 +9,7 @@ and a type tag. Field checks common to all formats happen later, in
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,26 @@ class Reader(ABC):
     def __init__(self, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:
         self.max_record_bytes = max_record_bytes
 
-    @abstractmethod
     def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
-        """Insert every physical record of ``file`` into ``staged``; never raise for bad data."""
+        """Insert every physical record of ``file`` into ``staged``; a file that cannot be read is an outcome, not an error.
+
+        A failed INSERT rolls back whole, so an unreadable file leaves no rows behind.
+        """
+        try:
+            return self._stage(con, file)
+        except (OSError, duckdb.Error) as exc:
+            return FileOutcome(status="unreadable", reason="cannot read the file: " + _first_line(exc))
+
+    @abstractmethod
+    def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+        """The format's own staging; may raise OSError or duckdb.Error for a file it cannot read."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "strerror", None) or exc)
+    # DuckDB wraps errors raised while it pulls Arrow batches; keep the part a person can act on
+    m = re.search(r"(\[Errno \d+\][^\n]*|Python exception:[^\n]*)", text)
+    return (m.group(1) if m else text.splitlines()[0] if text else type(exc).__name__)[:200]
 
 
 READERS: dict[str, type[Reader]] = {}

@@ -24,7 +24,12 @@ from auditor.io.base import (
     excerpt_sql,
     register,
 )
-from auditor.io.framing import BATCH_SCHEMA, FileEncodingError, frame_records
+from auditor.io.framing import (
+    BATCH_SCHEMA,
+    FileEncodingError,
+    frame_records,
+    sniff_encoding,
+)
 
 _CELLS = r"""regexp_extract_all(',' || txt, ',("(?:[^"]|"")*"|[^,"]*)', 1)"""
 
@@ -34,9 +39,10 @@ class CsvReader(Reader):
     name = "csv"
     suffixes = (".csv",)
 
-    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+    def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         outcome = FileOutcome()
         try:
+            sniff_encoding(file.path)
             frames = frame_records(file.path, quote_aware=True, max_record_bytes=self.max_record_bytes)
             header, rest = _take_header(frames)
         except FileEncodingError as exc:
@@ -50,8 +56,10 @@ class CsvReader(Reader):
         if header is None:
             outcome.status, outcome.reason = "empty", "no header row"
             return outcome
-        columns = {}
+        columns: dict[str, int] = {}
         for i, name in enumerate(header):
+            if name.strip() in columns and name.strip() in FIELDS:
+                outcome.notes.append(f"column `{name.strip()}` appears twice in the header; the first one is used")
             columns.setdefault(name.strip(), i + 1)
         extra = [h for h in header if h.strip() not in FIELDS]
         if extra:

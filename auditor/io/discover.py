@@ -35,6 +35,8 @@ def discover(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]]:
             found.extend(_walk(p, shown, skipped))
         elif reader_for(p) is None:
             skipped.append(Skipped(shown, f"unsupported file type `{p.suffix or '(none)'}`"))
+        elif not p.is_file():
+            skipped.append(Skipped(shown, _not_regular(p)))
         else:
             found.append((shown, p))
     found.sort(key=lambda item: item[0])
@@ -66,6 +68,9 @@ def _walk(root: Path, shown_root: str, skipped: list[Skipped]) -> list[tuple[str
             if reader_for(full) is None:
                 skipped.append(Skipped(shown, f"unsupported file type `{full.suffix or '(none)'}`"))
                 continue
+            if not full.is_file():
+                skipped.append(Skipped(shown, _not_regular(full)))
+                continue
             if full.is_symlink():
                 target = os.path.realpath(full)
                 if os.path.commonpath([real_root, target]) != real_root:
@@ -73,6 +78,12 @@ def _walk(root: Path, shown_root: str, skipped: list[Skipped]) -> list[tuple[str
                     continue
             out.append((shown, full))
     return out
+
+
+def _not_regular(p: Path) -> str:
+    if p.is_symlink() and not p.exists():
+        return "symlink to nothing, not followed"
+    return "not a regular file (a pipe, device or socket), not read"
 
 
 def _join(shown_root: str, rel: Path) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 CHUNK_BYTES = 64 << 20
-LF, CR, QUOTE = 10, 13, 34
+LF, CR, QUOTE, COMMA = 10, 13, 34, 44
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -27,6 +27,39 @@ BATCH_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.binary()), ("too_long
 
 class FileEncodingError(Exception):
     """The file is in an encoding the auditor does not read (UTF-16, …)."""
+
+
+def sniff_encoding(path: Path) -> None:
+    """Refuse, before any reading starts, a file whose byte-order mark says it is not UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(UTF16_BOMS):
+        raise FileEncodingError("UTF-16")
+
+
+def _structural_quotes(arr: np.ndarray) -> np.ndarray:
+    """Quotes that can open or close a quoted field under RFC 4180.
+
+    A quote counts when its field starts with a quote, or when it stands at a
+    field edge or beside another quote (an escaped pair, a closing quote before
+    a comma). A quote with ordinary text on both sides inside a field that does
+    not start with one (`5"` in `size 5" screen`, `x"y`) is data: counting it
+    would let one stray quote swallow every following row into one record.
+    """
+    q = arr == QUOTE
+    if not q.any():
+        return q
+    n = arr.shape[0]
+    sep = (arr == COMMA) | (arr == LF)
+    idx = np.arange(n)
+    last_sep = np.maximum.accumulate(np.where(sep, idx, -1))
+    field_start = np.empty(n, dtype=np.int64)
+    field_start[0] = 0
+    field_start[1:] = last_sep[:-1] + 1  # first byte of the field each byte belongs to
+    field_quoted = arr[np.minimum(field_start, n - 1)] == QUOTE
+    edge = np.ones(n + 2, dtype=bool)  # the buffer's ends count as edges
+    edge[1:-1] = sep | q
+    return q & (field_quoted | edge[:-2] | edge[2:])
 
 
 def _normalise_newlines(arr: np.ndarray) -> np.ndarray:
@@ -56,6 +89,9 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
             chunk = fh.read(CHUNK_BYTES)
             final = not chunk
             buf = carry + chunk
+            if first and not final and len(buf) < len(UTF8_BOM):
+                carry = buf  # too short to tell whether it starts with a byte-order mark
+                continue
             if first:
                 if buf.startswith(UTF16_BOMS):
                     raise FileEncodingError("UTF-16")
@@ -71,7 +107,7 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
             arr = _normalise_newlines(np.frombuffer(buf, dtype=np.uint8))
             nl = np.flatnonzero(arr == LF)
             if quote_aware and nl.size:
-                quotes_before = np.cumsum(arr == QUOTE)[nl]
+                quotes_before = np.cumsum(_structural_quotes(arr))[nl]
                 ends = nl[(quotes_before & 1) == 0]
             else:
                 ends = nl

@@ -20,7 +20,12 @@ from auditor.io.base import (
     excerpt_sql,
     register,
 )
-from auditor.io.framing import BATCH_SCHEMA, FileEncodingError, frame_records
+from auditor.io.framing import (
+    BATCH_SCHEMA,
+    FileEncodingError,
+    frame_records,
+    sniff_encoding,
+)
 
 _JSON_TAG = """CASE {t}
   WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
@@ -36,9 +41,10 @@ class JsonlReader(Reader):
     name = "jsonl"
     suffixes = (".jsonl", ".ndjson")
 
-    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+    def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         outcome = FileOutcome()
         try:
+            sniff_encoding(file.path)
             batches = frame_records(file.path, quote_aware=False, max_record_bytes=self.max_record_bytes)
             reader = pa.RecordBatchReader.from_batches(BATCH_SCHEMA, batches)
             con.register("_frames", reader)
@@ -88,7 +94,8 @@ WITH src AS (
 SELECT $file_idx, line, err,
   CASE err
     WHEN 'line_too_long' THEN 'record is longer than {self.max_record_bytes} bytes'
-    WHEN 'not_object' THEN lower(top)
+    WHEN 'not_object' THEN CASE top WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array' WHEN 'BOOLEAN' THEN 'boolean'
+                            WHEN 'NULL' THEN 'null' ELSE 'number' END
     WHEN 'duplicate_key' THEN array_to_string(list_sort(list_distinct(list_filter(keys, lambda k, i: list_position(keys, k) <> i))), ', ')
   END,
   CASE WHEN err IS NOT NULL AND err <> 'line_too_long' THEN {excerpt_sql("coalesce(txt, '<not UTF-8>')")} END,

@@ -17,6 +17,16 @@ from auditor.io.discover import Skipped
 EXCLUSION_REASONS: tuple[str, ...] = ("system", "non_genuine", "same_shop", "duplicate", "out_of_period")
 
 
+EXCERPT_BYTES = 200
+
+
+def _cut(text: str | None) -> str | None:
+    """At most EXCERPT_BYTES of UTF-8, never ending inside a character."""
+    if text is None:
+        return None
+    return text.encode("utf-8")[:EXCERPT_BYTES].decode("utf-8", "ignore")
+
+
 class LedgerImbalance(AssertionError):
     """read != used + excluded + rejected: a bug, never a data problem."""
 
@@ -94,7 +104,7 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
     ledger.excluded = {r: ledger.excluded[r] for r in EXCLUSION_REASONS if r in ledger.excluded}
     shown = {f.idx: f.shown for f in files}
     ledger.rejections = [
-        RejectionRow(shown[fi], line, code, message, excerpt)
+        RejectionRow(shown[fi], line, code, message, _cut(excerpt))
         for fi, line, code, message, excerpt in con.execute(
             "SELECT file_idx, line, code, message, excerpt FROM records WHERE code IS NOT NULL ORDER BY file_idx, line"
         ).fetchall()

@@ -14,6 +14,7 @@ from auditor.io.base import FIELDS, FileOutcome, InputFile, Reader, register
 
 _INTS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 _NAIVE_TS = {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
+_AWARE_TS = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "TIMESTAMPTZ_NS", "TIMESTAMP_NS WITH TIME ZONE"}
 
 
 def _quote_ident(name: str) -> str:
@@ -25,9 +26,15 @@ class ParquetReader(Reader):
     name = "parquet"
     suffixes = (".parquet", ".pq")
 
-    def stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
+    def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         outcome = FileOutcome()
         path = str(file.path)
+        with file.path.open("rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PAR1":
+            outcome.status = "unreadable"
+            outcome.reason = "not a Parquet file: it does not start with the PAR1 magic bytes"
+            return outcome
         try:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": path}).fetchall()
         except duckdb.Error as exc:
@@ -49,7 +56,7 @@ class ParquetReader(Reader):
                 val, tag = col, "'string'"
             elif typ in _INTS:
                 val, tag = f"CAST({col} AS VARCHAR)", "'integer'"
-            elif f == "ts" and (typ in _NAIVE_TS or typ == "TIMESTAMP WITH TIME ZONE"):
+            elif f == "ts" and (typ in _NAIVE_TS or typ in _AWARE_TS):
                 # a typed timestamp goes through the same ISO parser as text; naive stays naive
                 val, tag = f"CAST({col} AS VARCHAR)", "'string'"
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.engine.evidence import rounds_behind
+from auditor.engine.evidence import FigureKey, rounds_behind
 from auditor.policy.model import ThresholdRule
 from auditor.rules.base import (
     OPS,
@@ -24,22 +24,17 @@ class Threshold(RuleKind):
         others = {
             c.metric: {(v.shop_id, v.start_day, v.end_day): v.value for v in ctx.shop_values(c.metric)} for c in rule.also_when
         }
-        findings: list[Finding] = []
+        hits = []
         for v in ctx.shop_values(rule.metric):
             if not OPS[rule.op](v.value, rule.value):
                 continue
             key = (v.shop_id, v.start_day, v.end_day)
-            if not all(key in others[c.metric] and OPS[c.op](others[c.metric][key], c.value) for c in rule.also_when):
-                continue
-            total, rows = rounds_behind(
-                ctx.con,
-                ctx.kinds[rule.metric],
-                shop_id=v.shop_id,
-                start_day=v.start_day,
-                end_day=v.end_day,
-                limit=ctx.pack.evidence.max_rounds,
-            )
-            findings.append(
-                Finding(rule.id, v.shop_id, v.start_day, v.end_day, rule.metric, v.value, rule.value, rule.op, v.numerator, v.denominator, total, rows)
-            )
+            if all(key in others[c.metric] and OPS[c.op](others[c.metric][key], c.value) for c in rule.also_when):
+                hits.append(v)
+        keys = [FigureKey(v.shop_id, v.start_day, v.end_day) for v in hits]
+        evidence = rounds_behind(ctx.con, ctx.kinds[rule.metric], keys, limit=ctx.pack.evidence.max_rounds)
+        findings = [
+            Finding(rule.id, v.shop_id, v.start_day, v.end_day, rule.metric, v.value, rule.value, rule.op, v.numerator, v.denominator, *evidence[k])
+            for v, k in zip(hits, keys)
+        ]
         return findings, []

@@ -87,13 +87,6 @@ ORDER BY {", ".join(keys)}
                 out.append(MetricValue(self.spec.id, shop, agent_id, d0, d1, value, shown_num, den))
         return out
 
-    def rounds_sql(self, *, agent: bool) -> str:
-        """Predicate selecting the rounds behind one figure (shop, period, optionally agent)."""
-        where = f"r.shop_id = $shop AND r.local_day BETWEEN $start AND $end AND {self.scope_sql()}"
-        if agent:
-            where += " AND r.answered AND r.agent_id = $agent"
-        return where
-
 
 KINDS: dict[str, type[MetricKind]] = {}
 
