@@ -220,8 +220,6 @@ def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
         for f in ledger.files
     ]
     skipped = [SkippedFile(file=s.file, reason=s.reason) for s in ledger.skipped]
-    if notes:
-        skipped.extend(SkippedFile(file="--shops", reason=n) for n in notes)
     return Inputs(
         read=ledger.read,
         used=ledger.used,
@@ -230,6 +228,7 @@ def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
         rejections=[Rejection(file=r.file, line=r.line, code=r.code, reason=r.reason, excerpt=r.excerpt) for r in ledger.rejections],
         files=files,
         skipped=skipped,
+        notes=notes,
     )
 
 

@@ -70,6 +70,7 @@ class Inputs(_Model):
     rejections: list[Rejection]
     files: list[FileInfo] = Field(default_factory=list)
     skipped: list[SkippedFile] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="Problems with side inputs (--shops) that did not stop the audit.")
 
 
 class MetricRow(_Model):

@@ -92,8 +92,13 @@ class TableReporter(Reporter):
             status = f.status + (f": {f.reason}" if f.reason else "")
             t.add_row(_t(f.file), _t(f.format), _t(f.read), _t(f.used), _t(f.excluded), _t(f.rejected), _t(status))
         con.print(t)
+        for f in i.files:
+            for note in f.notes:
+                con.print(_t(f"  note {f.file}: {note}"))
         for s in i.skipped:
             con.print(_t(f"  skipped {s.file}: {s.reason}"))
+        for note in i.notes:
+            con.print(_t(f"  note: {note}"))
         if i.rejections:
             shown = i.rejections[:MAX_REJECTIONS_SHOWN]
             con.print(_t(f"Rejected records (first {len(shown)} of {i.rejected}; all are in the JSON report):", "bold"))
