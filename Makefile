@@ -18,6 +18,7 @@ demo: $(STAMP)
 	@echo "JSON report written to out/demo-report.json"
 
 test: $(STAMP)
+	$(BIN)/ruff check auditor tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 

@@ -44,7 +44,7 @@ class UsageError(AuditorError):
 class PolicyError(AuditorError):
     """A policy pack cannot be found, parsed or validated."""
 
-    def __init__(self, message: str, *, problems: list["PolicyProblem"] | None = None, **kw: object) -> None:
+    def __init__(self, message: str, *, problems: list[PolicyProblem] | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.problems = problems or []
 

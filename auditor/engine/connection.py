@@ -26,7 +26,7 @@ class EngineSettings:
     temp_directory: str | None = None
 
     @classmethod
-    def from_env(cls) -> "EngineSettings":
+    def from_env(cls) -> EngineSettings:
         threads = os.environ.get("AUDITOR_THREADS")
         return cls(
             memory_limit=os.environ.get("AUDITOR_MEMORY_LIMIT"),

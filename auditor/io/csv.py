@@ -128,10 +128,11 @@ def _take_header(frames: Iterator[pa.RecordBatch]) -> tuple[list[str] | None, It
         header = next(_csv.reader(io.StringIO(text)), None)
         rest = batch.slice(1)
 
-        def chain() -> Iterator[pa.RecordBatch]:
-            if rest.num_rows:
-                yield rest
-            yield from frames
-
-        return header, chain()
+        return header, _chain(rest, frames)
     return None, iter(())
+
+
+def _chain(first: pa.RecordBatch, more: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    if first.num_rows:
+        yield first
+    yield from more

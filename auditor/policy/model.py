@@ -9,7 +9,7 @@ never a silently ignored setting.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -138,7 +138,7 @@ class RoundLatencyMetric(_MetricBase):
     )
 
 
-Metric = Annotated[Union[RoundRateMetric, RoundLatencyMetric], Field(discriminator="kind")]
+Metric = Annotated[RoundRateMetric | RoundLatencyMetric, Field(discriminator="kind")]
 
 
 class Consequence(_Strict):
@@ -180,7 +180,7 @@ class ThresholdRule(_RuleBase):
     )
 
 
-Rule = Annotated[Union[ThresholdRule], Field(discriminator="kind")]
+Rule = Annotated[ThresholdRule, Field(discriminator="kind")]
 
 
 class Pack(_Strict):

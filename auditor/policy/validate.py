@@ -25,7 +25,7 @@ def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
     for (start, end), i in windows:
         if start >= end:
             add(("service_hours", i), "service window ends before it starts", "use start < end; split a window that crosses midnight in two")
-    for ((_, end_a), _), ((start_b, _), j) in zip(windows, windows[1:]):
+    for ((_, end_a), _), ((start_b, _), j) in zip(windows, windows[1:], strict=False):
         if start_b < end_a:
             add(("service_hours", j), "service windows overlap", "merge overlapping windows into one")
 

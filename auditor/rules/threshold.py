@@ -35,6 +35,6 @@ class Threshold(RuleKind):
         evidence = rounds_behind(ctx.con, ctx.kinds[rule.metric], keys, limit=ctx.pack.evidence.max_rounds)
         findings = [
             Finding(rule.id, v.shop_id, v.start_day, v.end_day, rule.metric, v.value, rule.value, rule.op, v.numerator, v.denominator, *evidence[k])
-            for v, k in zip(hits, keys)
+            for v, k in zip(hits, keys, strict=True)
         ]
         return findings, []
