@@ -36,5 +36,5 @@ def test_every_metric_kind_transpiles_to_spark() -> None:
         seen.add(m.kind)
         where = f"r.local_day BETWEEN $start AND $end AND {kind.scope_sql()}"
         _spark(f"SELECT r.shop_id, {kind.numerator_sql()} AS num, count(*) AS den FROM rounds r WHERE {where} GROUP BY r.shop_id")
-        _spark(f"SELECT r.round_id FROM rounds r WHERE {kind.rounds_sql(agent=True)} ORDER BY {kind.worst_first_sql()}")
+        _spark(f"SELECT r.round_id, row_number() OVER (PARTITION BY r.shop_id ORDER BY {kind.worst_first_sql()}) AS pos FROM rounds r WHERE {kind.scope_sql()}")
     assert seen == set(KINDS)

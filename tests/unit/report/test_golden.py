@@ -24,7 +24,6 @@ review the diff.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
