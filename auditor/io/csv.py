@@ -56,6 +56,9 @@ class CsvReader(Reader):
         if header is None:
             outcome.status, outcome.reason = "empty", "no header row"
             return outcome
+        if isinstance(header, str):
+            outcome.status, outcome.reason = "unreadable", header
+            return outcome
         columns: dict[str, int] = {}
         for i, name in enumerate(header):
             if name.strip() in columns and name.strip() in FIELDS:
@@ -119,16 +122,22 @@ FROM vals
 """
 
 
-def _take_header(frames: Iterator[pa.RecordBatch]) -> tuple[list[str] | None, Iterator[pa.RecordBatch]]:
-    for batch in frames:
-        if batch.num_rows == 0:
-            continue
-        raw = batch.column(1)[0].as_py()
-        text = raw.decode("utf-8")
-        header = next(_csv.reader(io.StringIO(text)), None)
-        rest = batch.slice(1)
+def _take_header(frames: Iterator[pa.RecordBatch]) -> tuple[list[str] | str | None, Iterator[pa.RecordBatch]]:
+    """The header's column names (or why the header is unusable), and the records after it.
 
-        return header, _chain(rest, frames)
+    Whitespace-only lines before the header are not records (CONTRACT §7.1).
+    """
+    for batch in frames:
+        for i in range(batch.num_rows):
+            rest = batch.slice(i + 1)
+            if batch.column(2)[i].as_py():
+                return "the header row is longer than the record limit", _chain(rest, frames)
+            text = batch.column(1)[i].as_py().decode("utf-8")
+            if not text.strip():
+                continue
+            if "\n" in text:
+                return "the header row does not parse: a quote is out of place", _chain(rest, frames)
+            return next(_csv.reader(io.StringIO(text))), _chain(rest, frames)
     return None, iter(())
 
 

@@ -99,7 +99,10 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
                     buf = buf[len(UTF8_BOM) :]
                 first = False
             if not buf:
-                break
+                if final:
+                    break
+                carry = b""
+                continue
             held = b""
             if not final and buf.endswith(b"\r"):
                 # the LF of this CRLF may start the next chunk

@@ -77,3 +77,30 @@ def reasons():
         return {r.line: r.reason for r in report.inputs.rejections}
 
     return get
+
+
+@pytest.fixture
+def stage_records():
+    """Stage files with their readers and build ``records`` for time zone ``tz``, without a pack or the engine.
+
+    Returns [(line, code, message, utc_ns)] (or the ``columns`` asked for) ordered by file and line.
+    """
+    from auditor.duck import run
+    from auditor.engine.connection import connect
+    from auditor.io.base import STAGED_DDL, InputFile, reader_for
+    from auditor.io.records import build_records
+
+    def stage(*paths: Path, tz: str = "Asia/Shanghai", columns: str = "line, code, message, utc_ns") -> list[tuple]:
+        con = connect()
+        try:
+            run(con, STAGED_DDL)
+            for i, p in enumerate(paths):
+                cls = reader_for(p)
+                assert cls is not None
+                cls().stage(con, InputFile(i, p, p.name))
+            build_records(con, tz)
+            return con.execute(f"SELECT {columns} FROM records ORDER BY file_idx, line").fetchall()
+        finally:
+            con.close()
+
+    return stage
