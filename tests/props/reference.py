@@ -15,11 +15,11 @@ the pack's time zone); optional fields (``sender_id``, ``kind``, ``text``,
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000  # microseconds per second
 
 EXCLUSION_ORDER = ("system", "non_genuine", "same_shop", "duplicate", "out_of_period")

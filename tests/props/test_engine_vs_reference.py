@@ -21,14 +21,13 @@ import re
 import shutil
 import sys
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis import given
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference import reference_metrics  # noqa: E402
@@ -59,6 +58,12 @@ EDGE_TIMES = [
     (8, 0, 0, 0),  # service hours start (inclusive)
     (10, 0, 0, 0),
     (10, 0, 0, 250_000),
+    (12, 0, 0, 0),  # plain daytime, so that most rounds are in service hours
+    (12, 0, 0, 0),
+    (15, 30, 0, 123_456),
+    (15, 30, 0, 123_456),
+    (21, 0, 0, 0),
+    (21, 0, 0, 0),
     (23, 30, 0, 0),  # + 1800 s = midnight
     (23, 57, 0, 0),  # + 180 s = midnight
     (23, 59, 0, 0),
@@ -93,6 +98,9 @@ OFFSETS_US = [
 ]
 
 
+# Scripted replies: the 180 s and 1800 s edges (and ties) weighted up.
+REPLY_OFFSETS_US = OFFSETS_US + [0, 180 * US, 180 * US, 180 * US + 1, 180 * US + 500_000, 1800 * US, 1800 * US, 1800 * US + 1]
+
 # Buyers mostly write at the anchor (so a reply at anchor + offset has latency = offset).
 BUYER_OFFSETS_US = [0, 0, 0, 1, 500_000, 20 * US, 180 * US, 1800 * US + 1, 3600 * US]
 
@@ -118,7 +126,7 @@ def write_ts(local: datetime, style: str, frac_style: str) -> str:
     elif style == "+08:00":
         dt, suffix = local, "+08:00"
     elif style == "Z":
-        dt, suffix = aware.astimezone(timezone.utc).replace(tzinfo=None), "Z"
+        dt, suffix = aware.astimezone(UTC).replace(tzinfo=None), "Z"
     else:  # "-05:00": the same instant written in another offset
         dt, suffix = aware.astimezone(timezone(timedelta(hours=-5))).replace(tzinfo=None), "-05:00"
     text = dt.strftime("%Y-%m-%dT%H:%M:%S")
@@ -130,6 +138,46 @@ def write_ts(local: datetime, style: str, frac_style: str) -> str:
     elif frac_style == "zeros":
         text += ".000"
     return text + suffix
+
+
+ROLES = ["buyer"] * 5 + ["agent"] * 5 + ["bot", "bot", "system"]
+KINDS = [None] * 4 + ["message"] * 4 + ["", "ad", "notice", "close"]
+
+
+@st.composite
+def random_events(draw, anchors: list[datetime]) -> list[tuple[str, str | None, datetime]]:
+    """Records scattered around one or two anchors: buyers near the anchor, others at edge offsets."""
+    own = draw(st.lists(st.sampled_from(anchors), min_size=1, max_size=2))
+    events = []
+    for _ in range(draw(st.integers(1, 8))):
+        role = draw(st.sampled_from(ROLES))
+        kind = draw(st.sampled_from(KINDS))
+        offsets = BUYER_OFFSETS_US if role == "buyer" else OFFSETS_US
+        events.append((role, kind, draw(st.sampled_from(own)) + timedelta(microseconds=draw(st.sampled_from(offsets)))))
+    return events
+
+
+@st.composite
+def scripted_events(draw, anchors: list[datetime]) -> list[tuple[str, str | None, datetime]]:
+    """Rounds one after another: a question (and maybe follow-ups), perhaps noise (a bot reply, a
+    close, an agent ad, a system note), then a reply at an edge latency; the next question starts
+    at or after the reply (0 s gap = a tie with the reply)."""
+    t = draw(st.sampled_from(anchors))
+    events = []
+    for _ in range(draw(st.integers(1, 5))):
+        first = t
+        events.append(("buyer", draw(st.sampled_from([None, "message"])), first))
+        for _ in range(draw(st.integers(0, 2))):
+            events.append(("buyer", draw(st.sampled_from(KINDS)), first + timedelta(microseconds=draw(st.sampled_from(BUYER_OFFSETS_US)))))
+        for _ in range(draw(st.integers(0, 1))):
+            noise = draw(st.sampled_from([("bot", "message"), ("agent", "close"), ("agent", "ad"), ("system", None), ("agent", "notice")]))
+            events.append((*noise, first + timedelta(microseconds=draw(st.sampled_from(OFFSETS_US)))))
+        if draw(st.integers(0, 4)) == 0:
+            break  # left unanswered
+        reply_at = first + timedelta(microseconds=draw(st.sampled_from(REPLY_OFFSETS_US)))
+        events.append((draw(st.sampled_from(["agent"] * 4 + ["bot"])), draw(st.sampled_from([None, "message"])), reply_at))
+        t = reply_at + timedelta(microseconds=draw(st.sampled_from([0, 1, 30 * US, 600 * US])))
+    return events
 
 
 @st.composite
@@ -146,15 +194,12 @@ def scenario(draw) -> dict:
         for b in range(n_buyers):
             # ids sometimes JSON integers: "integers are read as their decimal string" (CONTRACT §7.2)
             buyer_id: str | int = draw(st.sampled_from([f"b{b}", f"买家{b}", 1000 + b]))
-            # each conversation lives around one or two anchors; buyers write near the anchor,
-            # replies land at the edge offsets (so latencies 0, 179, 180, 180.5, 1800, ... are common)
-            own = draw(st.lists(st.sampled_from(anchors), min_size=1, max_size=2))
-            n = draw(st.integers(1, 8))
-            for _ in range(n):
-                role = draw(st.sampled_from(["buyer"] * 5 + ["agent"] * 5 + ["bot", "bot", "system"]))
-                kind = draw(st.sampled_from([None] * 4 + ["message"] * 4 + ["", "ad", "notice", "close"]))
-                offsets = BUYER_OFFSETS_US if role == "buyer" else OFFSETS_US
-                local = draw(st.sampled_from(own)) + timedelta(microseconds=draw(st.sampled_from(offsets)))
+            # half scripted rounds, half scattered records; both put replies at the edge offsets
+            if draw(st.integers(0, 2)) > 0:
+                events = draw(scripted_events(anchors))
+            else:
+                events = draw(random_events(anchors))
+            for role, kind, local in events:
                 rec: dict = {
                     "shop_id": shop,
                     "buyer_id": buyer_id,
@@ -344,6 +389,52 @@ PACK_VARIANTS = {
         ),
     ),
 }
+
+
+def edge_gallery() -> list[dict]:
+    """One conversation per edge of the definitions, all on 2026-01-07 (local) unless said."""
+    recs: list[dict] = []
+
+    def conv(buyer: str, events: list[tuple], shop: str = "s1") -> None:
+        for role, t, *rest in events:
+            extra = rest[0] if rest else {}
+            ts = t if "T" in t else "2026-01-07T" + t
+            recs.append({"shop_id": shop, "buyer_id": buyer, "role": role, "ts": ts, **extra})
+
+    lat = ["10:00:00", "10:00:20", "10:00:59", "10:01:00", "10:01:00.5", "10:01:01", "10:02:59",
+           "10:03:00", "10:03:00.000001", "10:03:00.5", "10:03:01", "10:09:59", "10:10:00", "10:10:00.000001",
+           "10:29:59", "10:30:00", "10:30:00.000001", "10:30:01", "11:00:00"]  # fmt: skip
+    for i, t in enumerate(lat):  # latencies 0 … 3600 s from 10:00:00
+        conv(f"lat{i}", [("buyer", "10:00:00"), ("agent", t, {"sender_id": f"ag{i % 3}"})])
+    for i, first in enumerate(["07:59:59.999999", "08:00:00", "08:59:59.999999", "09:00:00", "00:59:59.999999", "01:00:00", "23:58:59.999999", "23:59:00"]):
+        conv(f"hours{i}", [("buyer", first), ("agent", first, {"sender_id": "ag1"})])  # latency 0 at a window edge
+    conv("midnight1", [("buyer", "23:59:00"), ("agent", "2026-01-08T00:00:30")])  # 90 s, but the next day
+    conv("midnight2", [("buyer", "23:30:00"), ("agent", "2026-01-08T00:00:00")])  # 1800 s, the next day
+    conv("midnight3", [("buyer", "23:59:00"), ("buyer", "2026-01-08T08:00:00"), ("agent", "2026-01-08T08:00:10")])
+    conv("tie", [("agent", "12:00:00", {"sender_id": "ag2"}), ("buyer", "12:00:00")])  # buyer first at a tie
+    conv("tie2", [("buyer", "12:00:00"), ("agent", "12:00:05", {"sender_id": "x"}), ("agent", "12:00:05", {"sender_id": "y"})])
+    conv("bot", [("buyer", "12:00:00"), ("bot", "12:00:01", {"sender_id": "robot"}), ("agent", "12:04:00")])
+    conv("close", [("buyer", "12:00:00"), ("agent", "12:00:01", {"kind": "close"}), ("agent", "12:10:00", {"sender_id": "ag1"})])
+    conv("adnotice", [("agent", "11:00:00", {"kind": "ad"}), ("buyer", "12:00:00"), ("agent", "12:00:01", {"kind": "notice"}), ("agent", "12:02:00")])
+    conv("firstout", [("buyer", "07:00:00"), ("agent", "07:00:20"), ("buyer", "10:00:00"), ("agent", "10:00:05", {"sender_id": "ag1"})])
+    conv("firstslow", [("buyer", "10:00:00"), ("agent", "10:31:00"), ("buyer", "11:00:00"), ("agent", "11:00:05")])
+    conv("offsets", [("buyer", "2026-01-07T02:00:00Z"), ("agent", "2026-01-07T10:02:00+08:00"), ("buyer", "2026-01-06T21:30:00-05:00"), ("agent", "2026-01-07T10:33:00")])
+    conv("dup", [("buyer", "13:00:30", {"msg_id": "d1"}), ("buyer", "13:00:00", {"msg_id": "d1"}), ("agent", "13:03:00")])
+    conv("joins", [("buyer", "14:00:00"), ("buyer", "14:02:00"), ("buyer", "14:02:59"), ("agent", "14:03:00.5")])
+    conv("shop2", [("buyer", "15:00:00"), ("agent", "15:00:10", {"sender_id": "ag1"})], shop="s2")
+    conv("buyerad", [("buyer", "16:00:00", {"kind": "ad"}), ("agent", "16:00:10")])  # no round: the ad is excluded
+    return recs
+
+
+@pytest.mark.parametrize("variant", ["taobao", *sorted(PACK_VARIANTS)])
+def test_edge_gallery(variant, tmp_path_factory):
+    """The edges, written out, so that they are checked on every run whatever hypothesis draws."""
+    if variant == "taobao":
+        policy, params = "taobao", {}
+    else:
+        edits, params = PACK_VARIANTS[variant]
+        policy = str(edited_pack(tmp_path_factory.mktemp(variant), edits))
+    check_case({"records": edge_gallery(), "as_of": None, "shop_accounts": None}, policy, **params)
 
 
 @pytest.mark.parametrize("variant", sorted(PACK_VARIANTS))

@@ -6,9 +6,8 @@ Source: policies/taobao/sources/002_92962fdfafc03648.txt, 「举例」 under
 
 from __future__ import annotations
 
-from datetime import date
-
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
