@@ -35,7 +35,6 @@ from auditor.io.shops import ShopsFile, read_shops
 from auditor.models import (
     AuditReport,
     Citation,
-    FileInfo,
     Inputs,
     MetricDefinition,
     MetricRow,
@@ -43,7 +42,6 @@ from auditor.models import (
     Period,
     PolicyRef,
     RecordRef,
-    Rejection,
     RoundEvidence,
     SkippedFile,
     Violation,
@@ -211,24 +209,15 @@ def _whole_file_encoding(con, file_idx: int) -> None:  # type: ignore[no-untyped
 
 
 def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
-    notes = list(shops.problems)
-    files = [
-        FileInfo(
-            file=f.file, format=f.format, status=f.status, read=f.read, used=f.used, excluded=f.excluded,
-            rejected=f.rejected, reason=f.reason, notes=list(f.notes),
-        )
-        for f in ledger.files
-    ]
-    skipped = [SkippedFile(file=s.file, reason=s.reason) for s in ledger.skipped]
     return Inputs(
         read=ledger.read,
         used=ledger.used,
         excluded=dict(ledger.excluded),
         rejected=ledger.rejected,
-        rejections=[Rejection(file=r.file, line=r.line, code=r.code, reason=r.reason, excerpt=r.excerpt) for r in ledger.rejections],
-        files=files,
-        skipped=skipped,
-        notes=notes,
+        rejections=ledger.rejections,
+        files=ledger.files,
+        skipped=[SkippedFile(file=s.file, reason=s.reason) for s in ledger.skipped],
+        notes=list(shops.problems),
     )
 
 

@@ -17,6 +17,8 @@ from typing import ClassVar
 
 import duckdb
 
+from auditor.io.framing import FileEncodingError
+
 # CONTRACT §1, in order; the order decides which problem a rejection names first.
 FIELDS: tuple[str, ...] = ("shop_id", "buyer_id", "role", "ts", "sender_id", "kind", "text", "msg_id")
 REQUIRED: tuple[str, ...] = ("shop_id", "buyer_id", "role", "ts")
@@ -69,6 +71,12 @@ class Reader(ABC):
         """
         try:
             return self._stage(con, file)
+        except FileEncodingError as exc:
+            return FileOutcome(
+                status="unreadable",
+                reason=str(exc),
+                notes=[f"convert it first, e.g. iconv -f {exc.source} -t UTF-8"],
+            )
         except (OSError, duckdb.Error) as exc:
             return FileOutcome(status="unreadable", reason="cannot read the file: " + _first_line(exc))
 

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 
-from auditor.duck import run
 from auditor.io.base import (
     FIELDS,
     FileOutcome,
@@ -24,12 +23,7 @@ from auditor.io.base import (
     excerpt_sql,
     register,
 )
-from auditor.io.framing import (
-    BATCH_SCHEMA,
-    FileEncodingError,
-    frame_records,
-    sniff_encoding,
-)
+from auditor.io.framing import FileEncodingError, frame_records, insert_frames, sniff_encoding
 
 _CELLS = r"""regexp_extract_all(',' || txt, ',("(?:[^"]|"")*"|[^,"]*)', 1)"""
 
@@ -41,18 +35,12 @@ class CsvReader(Reader):
 
     def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         outcome = FileOutcome()
+        sniff_encoding(file.path)
+        frames = frame_records(file.path, quote_aware=True, max_record_bytes=self.max_record_bytes)
         try:
-            sniff_encoding(file.path)
-            frames = frame_records(file.path, quote_aware=True, max_record_bytes=self.max_record_bytes)
             header, rest = _take_header(frames)
-        except FileEncodingError as exc:
-            outcome.status, outcome.reason = "unreadable", f"encoding: the file is {exc}, not UTF-8"
-            outcome.notes.append("convert it first, e.g. iconv -f UTF-16 -t UTF-8")
-            return outcome
         except UnicodeDecodeError:
-            outcome.status, outcome.reason = "unreadable", "encoding: the header row is not UTF-8"
-            outcome.notes.append("convert the file to UTF-8 first, e.g. iconv -f GB18030 -t UTF-8")
-            return outcome
+            raise FileEncodingError("encoding: the header row is not UTF-8", "GB18030") from None
         if header is None:
             outcome.status, outcome.reason = "empty", "no header row"
             return outcome
@@ -70,12 +58,7 @@ class CsvReader(Reader):
         missing = [f for f in ("shop_id", "buyer_id", "role", "ts") if f not in columns]
         if missing:
             outcome.notes.append("header lacks required columns: " + ", ".join(missing))
-        reader = pa.RecordBatchReader.from_batches(BATCH_SCHEMA, rest)
-        con.register("_frames", reader)
-        try:
-            run(con, self._sql(columns, len(header)), {"file_idx": file.idx})
-        finally:
-            con.unregister("_frames")
+        insert_frames(con, rest, self._sql(columns, len(header)), {"file_idx": file.idx})
         return outcome
 
     def _sql(self, columns: dict[str, int], ncols: int) -> str:

@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
+
+from auditor.duck import run
 
 CHUNK_BYTES = 64 << 20
 LF, CR, QUOTE, COMMA = 10, 13, 34, 44
@@ -26,7 +29,11 @@ BATCH_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.binary()), ("too_long
 
 
 class FileEncodingError(Exception):
-    """The file is in an encoding the auditor does not read (UTF-16, …)."""
+    """The file is in an encoding the auditor does not read (UTF-16, …); `source` is what to convert from."""
+
+    def __init__(self, what: str, source: str) -> None:
+        super().__init__(what)
+        self.source = source
 
 
 def sniff_encoding(path: Path) -> None:
@@ -34,7 +41,7 @@ def sniff_encoding(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith(UTF16_BOMS):
-        raise FileEncodingError("UTF-16")
+        raise FileEncodingError("encoding: the file is UTF-16, not UTF-8", "UTF-16")
 
 
 def _structural_quotes(arr: np.ndarray) -> np.ndarray:
@@ -94,7 +101,7 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
                 continue
             if first:
                 if buf.startswith(UTF16_BOMS):
-                    raise FileEncodingError("UTF-16")
+                    raise FileEncodingError("encoding: the file is UTF-16, not UTF-8", "UTF-16")
                 if buf.startswith(UTF8_BOM):
                     buf = buf[len(UTF8_BOM) :]
                 first = False
@@ -166,3 +173,12 @@ def _blank_long(offsets: np.ndarray, body: np.ndarray, too_long: np.ndarray) -> 
     out[out_mask] = parts
     out[~out_mask] = ord("?")
     return new_offsets, out
+
+
+def insert_frames(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordBatch], sql: str, params: dict[str, object]) -> None:
+    """Run ``sql`` (an INSERT reading the view ``_frames``) over the batches, streamed, not materialised."""
+    con.register("_frames", pa.RecordBatchReader.from_batches(BATCH_SCHEMA, batches))
+    try:
+        run(con, sql, params)
+    finally:
+        con.unregister("_frames")

@@ -9,9 +9,7 @@ rather than resolved last-key-wins.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
-from auditor.duck import run
 from auditor.io.base import (
     FIELDS,
     FileOutcome,
@@ -20,12 +18,7 @@ from auditor.io.base import (
     excerpt_sql,
     register,
 )
-from auditor.io.framing import (
-    BATCH_SCHEMA,
-    FileEncodingError,
-    frame_records,
-    sniff_encoding,
-)
+from auditor.io.framing import frame_records, insert_frames, sniff_encoding
 
 _JSON_TAG = """CASE {t}
   WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
@@ -42,19 +35,10 @@ class JsonlReader(Reader):
     suffixes = (".jsonl", ".ndjson")
 
     def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
-        outcome = FileOutcome()
-        try:
-            sniff_encoding(file.path)
-            batches = frame_records(file.path, quote_aware=False, max_record_bytes=self.max_record_bytes)
-            reader = pa.RecordBatchReader.from_batches(BATCH_SCHEMA, batches)
-            con.register("_frames", reader)
-            try:
-                run(con, self._sql(), {"file_idx": file.idx})
-            finally:
-                con.unregister("_frames")
-        except FileEncodingError as exc:
-            return _encoding(outcome, str(exc))
-        return outcome
+        sniff_encoding(file.path)
+        batches = frame_records(file.path, quote_aware=False, max_record_bytes=self.max_record_bytes)
+        insert_frames(con, batches, self._sql(), {"file_idx": file.idx})
+        return FileOutcome()
 
     def _sql(self) -> str:
         fields = ", ".join(f"'$.{f}'" for f in FIELDS)
@@ -103,9 +87,3 @@ SELECT $file_idx, line, err,
 FROM vals
 """
 
-
-def _encoding(outcome: FileOutcome, what: str) -> FileOutcome:
-    outcome.status = "unreadable"
-    outcome.reason = f"encoding: the file is {what}, not UTF-8"
-    outcome.notes.append("convert it first, e.g. iconv -f UTF-16 -t UTF-8")
-    return outcome

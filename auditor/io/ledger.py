@@ -12,6 +12,7 @@ import duckdb
 
 from auditor.io.base import FileOutcome, InputFile
 from auditor.io.discover import Skipped
+from auditor.models import FileInfo, Rejection
 
 # CONTRACT §4: exclusion reasons in the order they are applied
 EXCLUSION_REASONS: tuple[str, ...] = ("system", "non_genuine", "same_shop", "duplicate", "out_of_period")
@@ -31,36 +32,14 @@ class LedgerImbalance(AssertionError):
     """read != used + excluded + rejected: a bug, never a data problem."""
 
 
-@dataclass(frozen=True)
-class RejectionRow:
-    file: str
-    line: int
-    code: str
-    reason: str
-    excerpt: str | None
-
-
-@dataclass(frozen=True)
-class FileRow:
-    file: str
-    format: str
-    status: str
-    read: int
-    used: int
-    excluded: int
-    rejected: int
-    reason: str | None
-    notes: tuple[str, ...]
-
-
 @dataclass
 class Ledger:
     read: int = 0
     used: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
-    rejections: list[RejectionRow] = field(default_factory=list)
-    files: list[FileRow] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    files: list[FileInfo] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
     def check_balance(self) -> None:
@@ -93,7 +72,12 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
         read, used, excl, rej = per_file.get(f.idx, (0, 0, 0, 0))
         o = outcomes[f.idx]
         status = o.status if o.status != "ok" or read else "empty"
-        ledger.files.append(FileRow(f.shown, formats[f.idx], status, read, used, excl, rej, o.reason, tuple(o.notes)))
+        ledger.files.append(
+            FileInfo(
+                file=f.shown, format=formats[f.idx], status=status, read=read, used=used, excluded=excl,
+                rejected=rej, reason=o.reason, notes=list(o.notes),
+            )
+        )
         ledger.read += read
         ledger.used += used
         ledger.rejected += rej
@@ -104,7 +88,7 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
     ledger.excluded = {r: ledger.excluded[r] for r in EXCLUSION_REASONS if r in ledger.excluded}
     shown = {f.idx: f.shown for f in files}
     ledger.rejections = [
-        RejectionRow(shown[fi], line, code, message, _cut(excerpt))
+        Rejection(file=shown[fi], line=line, code=code, reason=message, excerpt=_cut(excerpt))
         for fi, line, code, message, excerpt in con.execute(
             "SELECT file_idx, line, code, message, excerpt FROM records WHERE code IS NOT NULL ORDER BY file_idx, line"
         ).fetchall()
