@@ -21,22 +21,6 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # rec_id orders records as the input does (file, then line) without a global sort; 2**40 lines per file
 REC_ID_FILE_STRIDE = 1 << 40
 
-# the stable codes and the sentence for each (`{detail}` and `{value}` are filled in SQL)
-REJECTION_CODES: dict[str, str] = {
-    "encoding": "the file is not UTF-8",
-    "line_too_long": "{detail}",
-    "invalid_json": "not valid JSON",
-    "not_object": "a JSON {detail}, not an object",
-    "duplicate_key": "key `{detail}` appears more than once",
-    "bad_csv": "CSV record does not parse: {detail}",
-    "missing:<field>": "field `<field>` is missing",
-    "bad_type:<field>": "field `<field>` is a {detail}, expected a string",
-    "bad_enum:role": "`role` is `{value}`, expected buyer, agent, bot or system",
-    "bad_enum:kind": "`kind` is `{value}`, expected message, ad, notice or close",
-    "bad_ts": "`ts` is `{value}`, {detail}",
-}
-
-
 def _q(items: tuple[str, ...]) -> str:
     return ", ".join(f"'{i}'" for i in items)
 

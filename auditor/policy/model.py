@@ -8,7 +8,6 @@ never a silently ignored setting.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -208,6 +207,3 @@ class Pack(_Strict):
     def service_seconds(self) -> list[tuple[int, int]]:
         return [w.seconds() for w in self.service_hours]
 
-
-def rule_prefix_ok(pack: Pack, rule_id: str) -> bool:
-    return bool(re.match(rf"^{re.escape(pack.name)}\.", rule_id))
