@@ -15,36 +15,52 @@ the pack's time zone); optional fields (``sender_id``, ``kind``, ``text``,
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = 1_000_000  # microseconds per second
 
 EXCLUSION_ORDER = ("system", "non_genuine", "same_shop", "duplicate", "out_of_period")
 
 
-def _instant_us(ts: str, tz: ZoneInfo) -> int:
-    """The instant of ``ts`` as integer microseconds since the epoch (exact).
+# The fractional seconds of a timestamp, read by hand so that no digit is lost (Python's
+# datetime keeps only microseconds; "10:03:00.000000001" is 1 ns after 10:03:00).
+_FRACTION = re.compile(r"(T\d\d:\d\d:\d\d|[ ]\d\d:\d\d:\d\d)[.,](\d+)")
 
-    CONTRACT §1 ``ts``: "with an offset or `Z`, or naive = the policy pack's time zone".
+
+def _instant(ts: str, tz: ZoneInfo) -> Fraction:
+    """The instant of ``ts`` as exact seconds since the epoch (a Fraction, every digit kept).
+
+    CONTRACT §1 ``ts``: "with an offset or `Z`, or naive = the policy pack's time zone";
+    §7.6 "Latency is the exact difference of the two instants, fractions kept".
     """
+    sub_second = Fraction(0)
+    m = _FRACTION.search(ts)
+    if m:
+        digits = m.group(2)
+        sub_second = Fraction(int(digits), 10 ** len(digits))
+        ts = ts[: m.end(1)] + ts[m.end() :]
     dt = datetime.fromisoformat(ts)  # Python >= 3.11 reads `Z` and offsets
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     delta = dt - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * _US + delta.microseconds
+    return delta.days * 86400 + delta.seconds + sub_second
 
 
-def _local(instant_us: int, tz: ZoneInfo) -> datetime:
-    """The local wall-clock time of an instant (CONTRACT §4 "Local time is the pack's time zone")."""
-    utc = _EPOCH + timedelta(microseconds=instant_us)
-    return utc.astimezone(tz)
+def _local(instant: Fraction, tz: ZoneInfo) -> tuple[date, Fraction]:
+    """The local day and local time of day (exact seconds) of an instant.
 
-
-def _time_of_day_us(local: datetime) -> int:
-    return ((local.hour * 60 + local.minute) * 60 + local.second) * _US + local.microsecond
+    CONTRACT §4 "Local time is the pack's time zone (Asia/Shanghai for both packs); a local day
+    runs 00:00:00 to 23:59:59.999". Offsets are whole minutes, so the fraction of a second is
+    the same in UTC and in local time.
+    """
+    whole = math.floor(instant)
+    local = (_EPOCH + timedelta(seconds=whole)).astimezone(tz)
+    time_of_day = (local.hour * 60 + local.minute) * 60 + local.second + (instant - whole)
+    return local.date(), time_of_day
 
 
 def reference_metrics(
@@ -64,8 +80,8 @@ def reference_metrics(
     # ---- Parse: instant and local day of every record -------------------------------
     rows = []
     for index, rec in enumerate(records):
-        instant = _instant_us(rec["ts"], zone)
-        local = _local(instant, zone)
+        instant = _instant(rec["ts"], zone)
+        day, time_of_day = _local(instant, zone)
         rows.append(
             {
                 "index": index,  # input order
@@ -77,8 +93,8 @@ def reference_metrics(
                 "sender_id": rec.get("sender_id") or None,
                 "msg_id": rec.get("msg_id"),
                 "instant": instant,
-                "day": local.date(),
-                "tod": _time_of_day_us(local),
+                "day": day,
+                "tod": time_of_day,
             }
         )
 
@@ -150,7 +166,7 @@ def reference_metrics(
     for r in used:
         conversations.setdefault((r["shop_id"], r["buyer_id"]), []).append(r)
 
-    rounds = []  # each: shop, buyer, day, tod, latency_us (None = unanswered), agent, first_of_day
+    rounds = []  # each: shop, buyer, day, tod, start, latency (exact s; None = unanswered), agent, first_of_day
     for (shop, buyer), recs in conversations.items():
         recs.sort(key=lambda r: (r["instant"], 0 if r["role"] == "buyer" else 1, r["index"]))
         open_round = None
@@ -169,7 +185,7 @@ def reference_metrics(
                         "day": r["day"],  # §4 "Rounds belong to the local day of their first buyer message."
                         "tod": r["tod"],
                         "start": r["instant"],
-                        "latency_us": None,
+                        "latency": None,
                         "agent": None,
                     }
                     rounds.append(open_round)
@@ -181,7 +197,7 @@ def reference_metrics(
             is_valid_reply = r["kind"] == "message" and r["role"] in valid_reply_roles
             if is_valid_reply and open_round is not None:
                 # CONTRACT §7.6 "Latency is the exact difference of the two instants".
-                open_round["latency_us"] = r["instant"] - open_round["start"]
+                open_round["latency"] = r["instant"] - open_round["start"]
                 # CONTRACT §7.9 agent = "the sender_id of the closing reply".
                 open_round["agent"] = r["sender_id"]
                 open_round = None
@@ -198,13 +214,13 @@ def reference_metrics(
     # buyer message falls inside them"; window [start, end) in seconds of the local day.
     def in_service_hours(rd: dict) -> bool:
         for start_s, end_s in service_hours:
-            if start_s * _US <= rd["tod"] < end_s * _US:
+            if start_s <= rd["tod"] < end_s:
                 return True
         return False
 
     # Exact thresholds: §7.6 "180.5 s is not within 3 minutes; the 1800 s cut keeps latency ≤ 1800".
-    within_us = Fraction(within_seconds) * _US
-    cut_us = Fraction(max_latency_seconds) * _US
+    within = Fraction(within_seconds)
+    cut = Fraction(max_latency_seconds)
 
     metrics: dict[tuple[str, str, str | None], tuple] = {}
 
@@ -218,7 +234,7 @@ def reference_metrics(
         num_den = rate.setdefault(rd["shop"], [0, 0])
         num_den[1] += 1
         # CONTRACT §4 "Within 3 minutes: latency ≤ 180 s."
-        if rd["latency_us"] is not None and rd["latency_us"] <= within_us:
+        if rd["latency"] is not None and rd["latency"] <= within:
             num_den[0] += 1
     for shop, (num, den) in rate.items():
         # CONTRACT §7.8 "No figure without a denominator": den >= 1 here by construction.
@@ -236,7 +252,7 @@ def reference_metrics(
                 continue
             if not in_service_hours(rd):
                 continue
-            if rd["latency_us"] is None or rd["latency_us"] > cut_us:
+            if rd["latency"] is None or rd["latency"] > cut:
                 continue
             keys = [(rd["shop"], None)]
             # CONTRACT §7.9 "Rounds closed by a reply without sender_id count only in the shop figure."
@@ -244,7 +260,7 @@ def reference_metrics(
                 keys.append((rd["shop"], rd["agent"]))
             for k in keys:
                 s = sums.setdefault(k, [Fraction(0), 0])
-                s[0] += Fraction(rd["latency_us"], _US)
+                s[0] += rd["latency"]
                 s[1] += 1
         for (shop, agent), (total, count) in sums.items():
             metrics[(metric, shop, agent)] = (float(total), count, float(total / count))

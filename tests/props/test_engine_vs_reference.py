@@ -129,7 +129,9 @@ def write_ts(local: datetime, style: str, frac_style: str) -> str:
     else:  # "-05:00": the same instant written in another offset
         dt, suffix = aware.astimezone(timezone(timedelta(hours=-5))).replace(tzinfo=None), "-05:00"
     text = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if dt.microsecond:
+    if frac_style.startswith("nanos"):  # "nanos001": 9 digits, 1 ns after the drawn µs
+        text += f".{dt.microsecond:06d}{frac_style[5:]}"
+    elif dt.microsecond:
         frac = f"{dt.microsecond:06d}"
         if frac_style == "short":
             frac = frac.rstrip("0")  # ".5" is ISO 8601 as much as ".500000"
@@ -206,7 +208,8 @@ def scenario(draw) -> dict:
                     "ts": write_ts(
                         local,
                         draw(st.sampled_from(["naive", "naive", "+08:00", "Z", "-05:00"])),
-                        draw(st.sampled_from(["full", "short", "zeros"])),
+                        # nanosecond digits, sometimes: §7.6 "the exact difference of the two instants"
+                        draw(st.sampled_from(["full", "full", "short", "zeros", "zeros", "nanos001", "nanos999"])),
                     ),
                 }
                 if role in ("agent", "bot") and draw(st.integers(0, 4)) > 0:
@@ -402,7 +405,8 @@ def edge_gallery() -> list[dict]:
 
     lat = ["10:00:00", "10:00:20", "10:00:59", "10:01:00", "10:01:00.5", "10:01:01", "10:02:59",
            "10:03:00", "10:03:00.000001", "10:03:00.5", "10:03:01", "10:09:59", "10:10:00", "10:10:00.000001",
-           "10:29:59", "10:30:00", "10:30:00.000001", "10:30:01", "11:00:00"]  # fmt: skip
+           "10:29:59", "10:30:00", "10:30:00.000001", "10:30:01", "11:00:00",
+           "10:03:00.000000001", "10:02:59.999999999", "10:30:00.000000001"]  # fmt: skip
     for i, t in enumerate(lat):  # latencies 0 … 3600 s from 10:00:00
         conv(f"lat{i}", [("buyer", "10:00:00"), ("agent", t, {"sender_id": f"ag{i % 3}"})])
     for i, first in enumerate(["07:59:59.999999", "08:00:00", "08:59:59.999999", "09:00:00", "00:59:59.999999", "01:00:00", "23:58:59.999999", "23:59:00"]):

@@ -91,11 +91,19 @@ def test_worked_example_3():
         ("10:03:01", False),  # 181 s > 180
         ("10:03:00.500000", False),  # 180.5 s > 180 (CONTRACT §7.6)
         ("10:03:00.000001", False),  # 180.000001 s > 180
+        ("10:03:00.000000001", False),  # 180.000000001 s > 180: every digit counts
+        ("10:02:59.999999999", True),  # 179.999999999 s
     ],
 )
 def test_three_minute_edge(reply, within):
     r = reference_metrics([buyer("10:00:00"), agent(reply)], as_of=None)
     assert rate(r) == ((1, 1) if within else (0, 1))
+
+
+def test_nanosecond_digits_kept():
+    r = reference_metrics([buyer("10:00:00.000000001"), agent("10:00:10.5")], as_of=None)
+    row = r["metrics"][("avg_response_time", "s1", None)]
+    assert row[1] == 1 and abs(row[0] - 10.499999999) < 1e-12  # 10.5 - 0.000000001 s
 
 
 def test_fractional_latency_exact():
