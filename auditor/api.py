@@ -19,6 +19,7 @@ from auditor.engine.connection import EngineSettings, connect, lock
 from auditor.engine.evidence import RoundRow
 from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
 from auditor.engine.metrics import kind_for
+from auditor.engine.metrics.base import MetricSpec
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
 from auditor.io.atomic import atomic_write
@@ -30,7 +31,7 @@ from auditor.io.base import (
 )
 from auditor.io.discover import discover
 from auditor.io.ledger import Ledger, tally
-from auditor.io.records import build_records
+from auditor.io.records import build_records, condemn_non_utf8_files
 from auditor.io.shops import ShopsFile, read_shops
 from auditor.models import (
     AuditReport,
@@ -48,6 +49,7 @@ from auditor.models import (
     fix,
 )
 from auditor.policy.loader import LoadedPack, load_pack
+from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import Pack
 from auditor.policy.schema import schema_json
 from auditor.report import REPORTERS
@@ -112,11 +114,8 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: Aud
         reader_cls = reader_for(f.path)
         assert reader_cls is not None  # discover only returns files with a reader
         formats[f.idx] = reader_cls.name
-        try:
-            outcomes[f.idx] = reader_cls(options.max_record_bytes).stage(con, f)
-        except OSError as exc:
-            outcomes[f.idx] = FileOutcome(status="unreadable", reason=f"cannot read: {exc.strerror or exc}")
-        _whole_file_encoding(con, f.idx)
+        outcomes[f.idx] = reader_cls(options.max_record_bytes).stage(con, f)  # never raises for a bad file
+    condemn_non_utf8_files(con)
     build_records(con, pack.timezone)
     lock(con)
     read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
@@ -181,31 +180,19 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: Aud
     )
 
 
-_UNITS = {"round_rate": "ratio", "round_latency": "seconds"}
+def _citation(c: PackCitation) -> Citation:
+    return Citation(source=c.source, text=c.quote, gloss_en=c.gloss_en)
 
 
-def _definition(m) -> MetricDefinition:  # type: ignore[no-untyped-def]
+def _definition(m: MetricSpec) -> MetricDefinition:
     return MetricDefinition(
         id=m.id,
         kind=m.kind,
-        unit=_UNITS.get(m.kind, "count"),
+        unit=kind_for(m).unit,
         label={"zh": m.label.zh, "en": m.label.en},
         doc={"zh": m.doc.zh, "en": m.doc.en},
-        citation=Citation(source=m.citation.source, text=m.citation.quote, gloss_en=m.citation.gloss_en) if m.citation else None,
+        citation=_citation(m.citation) if m.citation else None,
     )
-
-
-def _whole_file_encoding(con, file_idx: int) -> None:  # type: ignore[no-untyped-def]
-    """One line that is not UTF-8 condemns the whole file: the rest may be mojibake that happens to decode."""
-    row = one(con, "SELECT min(line) FROM staged WHERE file_idx = $f AND err = 'encoding'", {"f": file_idx})
-    if row and row[0] is not None:
-        run(con, 
-            """UPDATE staged SET err = 'encoding',
-                 err_detail = 'the file is not UTF-8 (first bad line ' || $first || '); convert it, e.g. iconv -f GB18030 -t UTF-8',
-                 excerpt = NULL
-               WHERE file_idx = $f""",
-            {"f": file_idx, "first": int(row[0])},
-        )
 
 
 def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
@@ -253,7 +240,7 @@ def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: igno
         denominator=f.denominator,
         title={"zh": rule.title.zh, "en": rule.title.en},
         consequence=consequence,
-        citation=Citation(source=rule.citation.source, text=rule.citation.quote, gloss_en=rule.citation.gloss_en),
+        citation=_citation(rule.citation),
         evidence=[_round(r, shown) for r in f.evidence],
         evidence_total=f.evidence_total,
     )

@@ -18,12 +18,9 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> None:
 
 
 def run_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[Any]) -> None:
+    """One statement over many parameter rows (executemany leaves no result open)."""
     if rows:
         con.executemany(sql, rows)
-        try:
-            con.fetchall()
-        except duckdb.Error:
-            pass
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:

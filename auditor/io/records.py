@@ -37,9 +37,22 @@ def _checks_sql() -> str:
     return "CASE\n    " + "\n    ".join(whens) + "\n  END"
 
 
-def _value_of_code() -> str:
+def _value_of(code_col: str) -> str:
     """The offending value shown in the sentence, escaped of control characters and cut short."""
-    return """left(regexp_replace(CASE split_part(code, ':', 2) WHEN 'role' THEN role WHEN 'kind' THEN kind ELSE ts END, '[\\x00-\\x1f\\x7f]', '?', 'g'), 60)"""
+    return f"""left(regexp_replace(CASE split_part({code_col}, ':', 2) WHEN 'role' THEN role WHEN 'kind' THEN kind ELSE ts END, '[\\x00-\\x1f\\x7f]', '?', 'g'), 60)"""
+
+
+def condemn_non_utf8_files(con: duckdb.DuckDBPyConnection) -> None:
+    """One line that is not UTF-8 condemns its whole file: the rest may be mojibake that happens to decode."""
+    run(
+        con,
+        """
+UPDATE staged SET err = 'encoding', excerpt = NULL,
+  err_detail = 'the file is not UTF-8 (first bad line ' || bad.first || '); convert it, e.g. iconv -f GB18030 -t UTF-8'
+FROM (SELECT file_idx, min(line) AS first FROM staged WHERE err = 'encoding' GROUP BY file_idx) AS bad
+WHERE staged.file_idx = bad.file_idx
+""",
+    )
 
 
 def build_records(con: duckdb.DuckDBPyConnection, tz: str) -> None:
@@ -153,9 +166,9 @@ SELECT rec_id, file_idx, line,
       CASE WHEN split_part(final_code, ':', 2) IN ({_q(ID_FIELDS)}) THEN ', expected a string or an integer'
            WHEN split_part(final_code, ':', 2) = 'ts' THEN ', expected an ISO 8601 date-time string'
            ELSE ', expected a string' END
-    WHEN final_code = 'bad_enum:role' THEN '`role` is `' || {_value_of_code().replace("code", "final_code")} || '`, expected buyer, agent, bot or system'
-    WHEN final_code = 'bad_enum:kind' THEN '`kind` is `' || {_value_of_code().replace("code", "final_code")} || '`, expected message, ad, notice or close'
-    WHEN final_code = 'bad_ts' THEN '`ts` is `' || {_value_of_code().replace("code", "final_code")} || '`, which ' || coalesce(ts_problem, tz_problem)
+    WHEN final_code = 'bad_enum:role' THEN '`role` is `' || {_value_of("final_code")} || '`, expected buyer, agent, bot or system'
+    WHEN final_code = 'bad_enum:kind' THEN '`kind` is `' || {_value_of("final_code")} || '`, expected message, ad, notice or close'
+    WHEN final_code = 'bad_ts' THEN '`ts` is `' || {_value_of("final_code")} || '`, which ' || coalesce(ts_problem, tz_problem)
   END AS message,
   excerpt,
   shop_id, buyer_id, role,

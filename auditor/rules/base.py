@@ -53,7 +53,6 @@ class RuleContext:
     values: list[MetricValue]
     start_day: int
     end_day: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def shop_values(self, metric: str) -> list[MetricValue]:
         return [v for v in self.values if v.metric == metric and v.agent_id is None]

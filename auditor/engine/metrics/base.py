@@ -33,6 +33,7 @@ class MetricValue:
 
 class MetricKind(ABC):
     kind: ClassVar[str]
+    unit: ClassVar[str]  # how reports show the value: ratio (a fraction in [0, 1]), seconds or count
 
     def __init__(self, spec: MetricSpec) -> None:
         self.spec = spec

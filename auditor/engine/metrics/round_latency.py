@@ -18,6 +18,7 @@ NS = 1_000_000_000
 @register
 class RoundLatency(MetricKind):
     kind = "round_latency"
+    unit = "seconds"
     spec: RoundLatencyMetric
 
     def params(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ NS = 1_000_000_000
 @register
 class RoundRate(MetricKind):
     kind = "round_rate"
+    unit = "ratio"
     spec: RoundRateMetric
 
     def params(self) -> dict[str, Any]:
