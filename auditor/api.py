@@ -19,7 +19,6 @@ from auditor.engine.connection import EngineSettings, connect, lock
 from auditor.engine.evidence import RoundRow
 from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
 from auditor.engine.metrics import kind_for
-from auditor.engine.metrics.base import MetricSpec
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
 from auditor.io.atomic import atomic_write
@@ -31,11 +30,15 @@ from auditor.io.base import (
 )
 from auditor.io.discover import discover
 from auditor.io.ledger import Ledger, tally
+from auditor.io.peers import PeersFile, read_peers
 from auditor.io.records import build_records, condemn_non_utf8_files
-from auditor.io.shops import ShopsFile, read_shops
+from auditor.io.shops import ShopInfo, ShopsFile, read_shops
 from auditor.models import (
     AuditReport,
     Citation,
+    DayEvidence,
+    Eligibility,
+    Fine,
     Inputs,
     MetricDefinition,
     MetricRow,
@@ -44,16 +47,18 @@ from auditor.models import (
     PolicyRef,
     RecordRef,
     RoundEvidence,
+    ShopSummary,
     SkippedFile,
     Violation,
     fix,
 )
 from auditor.policy.loader import LoadedPack, load_pack
 from auditor.policy.model import Citation as PackCitation
-from auditor.policy.model import Pack
+from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
 from auditor.report import REPORTERS
-from auditor.rules import RULE_KINDS, RuleContext
+from auditor.rules import RULE_KINDS, DayRow, RuleContext
+from auditor.rules.eligibility import Answer, answer_checks
 
 EPOCH = date(1970, 1, 1)
 
@@ -66,6 +71,7 @@ class AuditOptions(BaseModel):
     policy: str | Path = Field(description="Built-in pack name or path to a pack directory.")
     as_of: date | None = Field(default=None, description="Last local day audited; default: the latest day in the data.")
     shops: Path | None = Field(default=None, description="The --shops side input.")
+    peers: Path | None = Field(default=None, description="The --peers side input: date, category and peer levels per day.")
     max_record_bytes: int = Field(default=DEFAULT_MAX_RECORD_BYTES, gt=0)
     memory_limit: str | None = None
     threads: int | None = Field(default=None, gt=0)
@@ -84,6 +90,7 @@ def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
     """Audit the chat records under ``paths`` with the pack in ``options``; return the report."""
     loaded = load_pack(options.policy)  # fail closed on policy before any data is read
     shops = read_shops(options.shops) if options.shops else ShopsFile()
+    peers = read_peers(options.peers) if options.peers else None
     if not paths:
         raise UsageError("no input given", hint="give one or more files or directories of chat records")
     files, skipped = discover(list(paths))
@@ -100,12 +107,12 @@ def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
     )
     con = connect(settings)
     try:
-        return _run(con, loaded, shops, files, skipped, options)
+        return _run(con, loaded, shops, peers, files, skipped, options)
     finally:
         con.close()
 
 
-def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: AuditOptions) -> AuditReport:  # type: ignore[no-untyped-def]
+def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, files, skipped, options: AuditOptions) -> AuditReport:  # type: ignore[no-untyped-def]
     pack = loaded.pack
     run(con, STAGED_DDL)
     outcomes: dict[int, FileOutcome] = {}
@@ -137,21 +144,45 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: Aud
 
     kinds = {m.id: kind_for(m) for m in pack.metrics}
     values = [v for m in pack.metrics for v in kinds[m.id].compute(con, start_day, end_day)]
-    ctx = RuleContext(con=con, pack=pack, kinds=kinds, values=values, start_day=start_day, end_day=end_day)
+    listed = {s.shop_id: s for s in shops.shops}
+    ctx = RuleContext(
+        con=con,
+        pack=pack,
+        kinds=kinds,
+        values=values,
+        start_day=start_day,
+        end_day=end_day,
+        categories={sid: s.category for sid, s in listed.items()} if options.shops else None,
+        peer_levels={(iso_to_day(d), c, col): v for (d, c, col), v in peers.levels.items()} if peers else None,
+    )
     findings, unevaluated = [], []
     for rule in pack.rules:
         got, missed = RULE_KINDS[rule.kind](rule).evaluate(ctx)
         findings.extend(got)
         unevaluated.extend(missed)
 
+    seen_shops = [r[0] for r in con.execute("SELECT DISTINCT shop_id FROM records WHERE code IS NULL AND exclusion IS NULL ORDER BY shop_id").fetchall()]
+    notes = list(shops.problems)
+    if options.shops:
+        absent = [s for s in seen_shops if s not in listed]
+        if absent:
+            notes.append(
+                f"{len(absent)} shop(s) in the data are not in the --shops file and are audited with no category and no own accounts: "
+                + ", ".join(f"`{s}`" for s in absent[:20]) + (" …" if len(absent) > 20 else "")
+            )
+    if peers:
+        notes.extend(peers.problems)
+    answers = answer_checks(pack, sorted(set(seen_shops) | set(listed)), end_day, findings, unevaluated, values, kinds)
+
     ledger = tally(con, files, outcomes, formats, skipped)
     shown = {f.idx: f.shown for f in files}
+    violations = sorted((_violation(pack, f, shown) for f in findings), key=lambda v: (v.shop_id, v.period.start, v.period.end, v.rule_id))
     return AuditReport(
         auditor_version=__version__,
         policy=PolicyRef(name=pack.name, version=pack.version, digest=loaded.digest),
         as_of=day_to_iso(end_day),
         period=Period(start=day_to_iso(start_day), end=day_to_iso(end_day)),
-        inputs=_inputs(ledger, shops),
+        inputs=_inputs(ledger, notes),
         metrics=sorted(
             (
                 MetricRow(
@@ -167,15 +198,13 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, files, skipped, options: Aud
             ),
             key=lambda m: (m.shop_id, m.period.start, m.period.end, m.metric, m.agent_id is not None, m.agent_id or ""),
         ),
-        violations=sorted(
-            (_violation(pack, f, shown) for f in findings),
-            key=lambda v: (v.shop_id, v.period.start, v.period.end, v.rule_id),
-        ),
+        violations=violations,
         flags=[],
         not_evaluated=sorted(
-            (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason) for u in unevaluated),
+            (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason, days=[day_to_iso(d) for d in u.days]) for u in unevaluated),
             key=lambda n: (n.shop_id or "", n.rule_id),
         ),
+        summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, answers),
         definitions=[_definition(m) for m in pack.metrics],
     )
 
@@ -195,7 +224,46 @@ def _definition(m: MetricSpec) -> MetricDefinition:
     )
 
 
-def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
+def _summary(pack: Pack, shop_ids: list[str], listed: dict[str, ShopInfo], violations: list[Violation], answers: list[Answer]) -> list[ShopSummary]:
+    out = []
+    for sid in shop_ids:
+        mine = [v for v in violations if v.shop_id == sid]
+        counts = {s: sum(1 for v in mine if v.severity == s) for s in ("error", "warning", "info")}
+        fines: dict[str, list[float]] = {}
+        for v in mine:
+            if v.consequence.get("type") == "fine" and v.consequence.get("amount") is not None:
+                fines.setdefault(v.consequence.get("currency") or "", []).append(float(v.consequence["amount"]))
+        info = listed.get(sid)
+        out.append(
+            ShopSummary(
+                shop_id=sid,
+                platform=info.platform if info else None,
+                category=info.category if info else None,
+                findings=counts,
+                fines=[Fine(currency=c, total=fix(sum(a)), findings=len(a)) for c, a in sorted(fines.items())],  # type: ignore[arg-type]
+                eligibility=[_eligibility(a) for a in answers if a.shop_id == sid],
+            )
+        )
+    return out
+
+
+def _eligibility(a: Answer) -> Eligibility:
+    return Eligibility(
+        check=a.check.id,
+        question={"zh": a.check.question.zh, "en": a.check.question.en},
+        day=day_to_iso(a.day),
+        eligible=a.eligible,
+        complete=a.complete,
+        reason={"zh": a.reason_zh, "en": a.reason_en},
+        rule_id=a.rule_id,
+        metric=a.metric,
+        value=fix(a.value),  # type: ignore[arg-type]
+        op=a.op,
+        threshold=fix(a.threshold),  # type: ignore[arg-type]
+    )
+
+
+def _inputs(ledger: Ledger, notes: list[str]) -> Inputs:
     return Inputs(
         read=ledger.read,
         used=ledger.used,
@@ -204,7 +272,7 @@ def _inputs(ledger: Ledger, shops: ShopsFile) -> Inputs:
         rejections=ledger.rejections,
         files=ledger.files,
         skipped=[SkippedFile(file=s.file, reason=s.reason) for s in ledger.skipped],
-        notes=list(shops.problems),
+        notes=notes,
     )
 
 
@@ -221,11 +289,25 @@ def _round(r: RoundRow, shown: dict[int, str]) -> RoundEvidence:
         latency_s=fix(r.latency_s),  # type: ignore[arg-type]
         agent_id=r.agent_id,
         counted_good=r.good,
+        kind=r.kind,  # type: ignore[arg-type]
+        rounds=r.rounds,
+    )
+
+
+def _day(d: DayRow) -> DayEvidence:
+    return DayEvidence(
+        day=day_to_iso(d.day),
+        value=fix(d.value),  # type: ignore[arg-type]
+        numerator=fix(d.numerator),  # type: ignore[arg-type]
+        denominator=d.denominator,
+        peer_value=fix(d.peer),  # type: ignore[arg-type]
+        in_streak=d.in_streak,
+        note=d.note,
     )
 
 
 def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: ignore[no-untyped-def]
-    rule = next(r for r in pack.rules if r.id == f.rule_id)
+    rule = pack.rule(f.rule_id)
     consequence = rule.consequence.model_dump(exclude_none=True, exclude={"doc"})
     return Violation(
         rule_id=f.rule_id,
@@ -241,7 +323,7 @@ def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: igno
         title={"zh": rule.title.zh, "en": rule.title.en},
         consequence=consequence,
         citation=_citation(rule.citation),
-        evidence=[_round(r, shown) for r in f.evidence],
+        evidence=[_day(d) for d in f.days] + [_round(r, shown) for r in f.evidence],
         evidence_total=f.evidence_total,
     )
 

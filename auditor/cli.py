@@ -58,8 +58,9 @@ def main_options(
 @app.command()
 def audit(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories of chat records (.jsonl, .csv, .parquet).", show_default=False)],
-    policy: Annotated[str, typer.Option("--policy", "-p", help="Built-in pack name (taobao) or a pack directory.")],
+    policy: Annotated[str, typer.Option("--policy", "-p", help="Built-in pack name (taobao, pinduoduo) or a pack directory.")],
     shops: Annotated[Path | None, typer.Option("--shops", help="Shops file (YAML, JSON or CSV): shop_id, platform, category, accounts.")] = None,
+    peers: Annotated[Path | None, typer.Option("--peers", help="Peer levels (CSV): date, category, reply_rate.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Last local day audited, YYYY-MM-DD (default: the latest day in the data).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Report format: table or json.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
@@ -70,7 +71,7 @@ def audit(
         day = _parse_day(as_of)
         if fmt not in api.formats():
             raise api.UsageError(f"unknown format `{fmt}`", hint=f"use one of: {', '.join(api.formats())}")
-        report = api.audit(list(paths), api.AuditOptions(policy=policy, as_of=day, shops=shops))
+        report = api.audit(list(paths), api.AuditOptions(policy=policy, as_of=day, shops=shops, peers=peers))
         color = output is None and fmt == "table" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         data = api.render(report, fmt, color=color)
         if output is not None:

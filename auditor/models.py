@@ -7,7 +7,7 @@ same figure and reruns give the same bytes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,14 +97,33 @@ class RecordRef(_Model):
 
 
 class RoundEvidence(_Model):
-    kind: str = "round"
+    """A round (kind `round`) or an inquiry (kind `inquiry`: a buyer's local day) behind a figure."""
+
+    kind: Literal["round", "inquiry"] = "round"
     buyer_id: str
-    first_message: RecordRef
-    reply: RecordRef | None
+    first_message: RecordRef = Field(description="The round's first buyer message; for an inquiry, the buyer's first message that day.")
+    reply: RecordRef | None = Field(description="The reply that closed the round; for an inquiry, the reply to its first round that helps the figure.")
     buyer_messages: int
     latency_s: float | None
     agent_id: str | None
-    counted_good: bool = Field(description="Whether the round helps the figure (e.g. answered within the limit).")
+    counted_good: bool = Field(description="Whether the unit helps the figure (e.g. answered within the limit).")
+    rounds: int | None = Field(default=None, description="For an inquiry: how many rounds the buyer opened that day.")
+
+
+class DayEvidence(_Model):
+    """One day of a streak finding: the shop's daily figure beside the peer level, or why the streak stopped."""
+
+    kind: Literal["day"] = "day"
+    day: str
+    value: float
+    numerator: float | int
+    denominator: int | None
+    peer_value: float | None = Field(description="The peer level that day, from --peers; null when the file has none.")
+    in_streak: bool
+    note: str | None = None
+
+
+Evidence = Annotated[RoundEvidence | DayEvidence, Field(discriminator="kind")]
 
 
 class Violation(_Model):
@@ -116,13 +135,13 @@ class Violation(_Model):
     value: float
     threshold: float
     op: str
-    numerator: float | int
+    numerator: float | int | None = Field(description="Null when the value is a mean of daily figures (a streak); see `days`.")
     denominator: int | None
     title: dict[str, str]
     consequence: dict[str, Any]
     citation: Citation
-    evidence: list[RoundEvidence]
-    evidence_total: int = Field(description="How many rounds stand behind the figure; `evidence` lists the worst of them.")
+    evidence: list[Evidence]
+    evidence_total: int = Field(description="How many rounds or inquiries stand behind the figure; `evidence` lists the worst of them.")
 
 
 class Flag(_Model):
@@ -141,6 +160,38 @@ class NotEvaluated(_Model):
     rule_id: str
     shop_id: str | None
     reason: str
+    days: list[str] = Field(default_factory=list, description="When only some days could not be judged: those days.")
+
+
+class Fine(_Model):
+    currency: str
+    total: float
+    findings: int
+
+
+class Eligibility(_Model):
+    """The answer to one of the pack's eligibility questions for a shop on the as-of day."""
+
+    check: str
+    question: dict[str, str]
+    day: str
+    eligible: bool
+    complete: bool = Field(description="False when a rule that could bar the shop could not be evaluated; `reason` says which.")
+    reason: dict[str, str] = Field(description="Why, in plain words (zh, en).")
+    rule_id: str | None = Field(description="The rule that bars the shop, or the one whose figure shows it is clear.")
+    metric: str | None
+    value: float | None
+    op: str | None
+    threshold: float | None
+
+
+class ShopSummary(_Model):
+    shop_id: str
+    platform: str | None
+    category: str | None
+    findings: dict[str, int] = Field(description="Violations and flags per severity.")
+    fines: list[Fine] = Field(description="Total of the fines in the period, per currency.")
+    eligibility: list[Eligibility]
 
 
 class MetricDefinition(_Model):
@@ -162,6 +213,7 @@ class AuditReport(_Model):
     violations: list[Violation]
     flags: list[Flag]
     not_evaluated: list[NotEvaluated] = Field(default_factory=list)
+    summary: list[ShopSummary] = Field(default_factory=list, description="Per shop: findings, fines in the period, eligibility on the as-of day.")
     definitions: list[MetricDefinition] = Field(default_factory=list, description="What each metric in `metrics` means, from the pack.")
 
     def findings_at_or_above(self, level: str) -> int:

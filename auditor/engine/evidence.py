@@ -1,4 +1,4 @@
-"""The rounds behind figures, worst first, with the records (file, line) each rests on.
+"""The units behind figures (rounds, or inquiries: a buyer's day), worst first, with the records (file, line) each rests on.
 
 Evidence for many figures is fetched in one query per metric (a window per
 figure), so a thousand findings cost one pass over the rounds, not a thousand.
@@ -33,6 +33,8 @@ class RoundRow:
     latency_s: float | None
     agent_id: str | None
     good: bool
+    kind: str = "round"  # or "inquiry": a buyer's local day, whose reply is that of its first round helping the figure
+    rounds: int | None = None  # for an inquiry: how many rounds the buyer opened that day
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def rounds_behind(
     *,
     limit: int | None = None,
 ) -> dict[FigureKey, tuple[int, list[RoundRow]]]:
-    """For each figure: how many rounds it counts, and the first `limit` of them, worst first."""
+    """For each figure: how many units it counts, and the first `limit` of them, worst first."""
     out: dict[FigureKey, tuple[int, list[RoundRow]]] = {k: (0, []) for k in keys}
     if not keys:
         return out
@@ -68,7 +70,7 @@ def rounds_behind(
         f"""
 WITH matched AS (
   SELECT r.*, k.key_id, {kind.good_sql()} AS good
-  FROM rounds r JOIN figure_keys k
+  FROM {kind.source_sql()} r JOIN figure_keys k
     ON r.shop_id = k.shop_id AND r.local_day BETWEEN k.start_day AND k.end_day
   WHERE {kind.scope_sql()} AND (k.agent_id IS NULL OR (r.answered AND r.agent_id = k.agent_id))
 ), ranked AS (
@@ -76,7 +78,7 @@ WITH matched AS (
     count(*) OVER (PARTITION BY key_id) AS total
   FROM matched r
 )
-SELECT p.key_id, p.total, p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.good,
+SELECT p.key_id, p.total, p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.good, {"p.n_rounds" if kind.counts == "inquiry" else "NULL"},
   f.file_idx, f.line, f.msg_id, f.ts, q.file_idx, q.line, q.msg_id, q.ts
 FROM ranked p
 JOIN records f ON f.rec_id = p.first_rec
@@ -87,10 +89,11 @@ ORDER BY p.key_id, p.pos
         kind.params(),
     ).fetchall()
     got: dict[int, tuple[int, list[RoundRow]]] = {}
-    for key_id, total, buyer, n, lat, agent, good, ffi, fl, fm, fts, qfi, ql, qm, qts in rows:
+    for key_id, total, buyer, n, lat, agent, good, n_rounds, ffi, fl, fm, fts, qfi, ql, qm, qts in rows:
         reply = Ref(qfi, ql, qm, qts) if qfi is not None else None
         entry = got.setdefault(key_id, (int(total), []))
-        entry[1].append(RoundRow(buyer, Ref(ffi, fl, fm, fts), reply, n, lat / NS if lat is not None else None, agent, bool(good)))
+        latency = lat / NS if lat is not None else None
+        entry[1].append(RoundRow(buyer, Ref(ffi, fl, fm, fts), reply, int(n), latency, agent, bool(good), kind.counts, n_rounds))
     for i, k in enumerate(ordered):
         if i in got:
             out[k] = got[i]

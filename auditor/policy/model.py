@@ -137,7 +137,29 @@ class RoundLatencyMetric(_MetricBase):
     )
 
 
-Metric = Annotated[RoundRateMetric | RoundLatencyMetric, Field(discriminator="kind")]
+class BuyerCountMetric(_MetricBase):
+    """Distinct buyers who opened at least one counted round (咨询人数): per shop, one per (buyer, local day).
+
+    Over a span longer than a day the figure is the sum of the daily counts, so a
+    buyer who asks on three days counts three times.
+    """
+
+    kind: Literal["buyer_count"]
+
+
+class BuyerRateMetric(_MetricBase):
+    """Share of inquiring buyers (per local day) with at least one counted round answered that day (回复率)."""
+
+    kind: Literal["buyer_rate"]
+    within_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="A buyer counts in the numerator when one of their rounds is answered with latency ≤ this; null: answered at all.",
+    )
+
+
+Metric = Annotated[RoundRateMetric | RoundLatencyMetric | BuyerCountMetric | BuyerRateMetric, Field(discriminator="kind")]
+MetricSpec = RoundRateMetric | RoundLatencyMetric | BuyerCountMetric | BuyerRateMetric
 
 
 class Consequence(_Strict):
@@ -179,7 +201,42 @@ class ThresholdRule(_RuleBase):
     )
 
 
-Rule = Annotated[ThresholdRule, Field(discriminator="kind")]
+class PeerStreakRule(_RuleBase):
+    """One finding per run of `min_days` or more consecutive days on which the shop's daily figure is `op` the peer level.
+
+    The peer level comes from the --peers file: the column named `peer_column` for
+    the day and the shop's category (from --shops). Days with no figure neither
+    break nor extend a run; a day with a figure but no peer level breaks it.
+    """
+
+    kind: Literal["peer_streak"]
+    metric: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="A daily metric (`per: day`) of the shop.")
+    op: Literal[">", ">=", "<", "<="] = Field(description="The day counts toward a run when `figure op peer level`.")
+    min_days: int = Field(ge=1, le=366, description="How many consecutive days with figures make a run.")
+    peer_column: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Column of the --peers file holding the peer level; default: the metric's id.",
+    )
+
+    @property
+    def peer_key(self) -> str:
+        return self.peer_column or self.metric
+
+
+Rule = Annotated[ThresholdRule | PeerStreakRule, Field(discriminator="kind")]
+
+
+class EligibilityCheck(_Strict):
+    """A yes/no question a seller asks (e.g. may I sign up for activities?), answered per shop on the as-of day."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable id of the check, e.g. `activities`.")
+    question: Text = Field(description="The question, as a seller would ask it.")
+    doc: Text = Field(description="How the answer is reached, in plain words.")
+    blocked_by: list[str] = Field(
+        min_length=1,
+        description="Rule ids; a finding of any of them whose period includes the as-of day makes the answer no.",
+    )
 
 
 class Pack(_Strict):
@@ -197,12 +254,19 @@ class Pack(_Strict):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     metrics: list[Metric] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
+    eligibility: list[EligibilityCheck] = Field(default_factory=list, description="Questions answered per shop on the as-of day.")
 
-    def metric(self, metric_id: str) -> RoundRateMetric | RoundLatencyMetric:
+    def metric(self, metric_id: str) -> MetricSpec:
         for m in self.metrics:
             if m.id == metric_id:
                 return m
         raise KeyError(metric_id)
+
+    def rule(self, rule_id: str) -> ThresholdRule | PeerStreakRule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
 
     def service_seconds(self) -> list[tuple[int, int]]:
         return [w.seconds() for w in self.service_hours]

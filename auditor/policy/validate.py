@@ -8,6 +8,9 @@ from auditor.errors import PolicyProblem
 from auditor.policy.loader import SOURCES_DIR, LoadedPack, _dotted, _line_for
 from auditor.policy.model import Citation
 
+# Metric kinds that count buyers, not rounds: a buyer's day has no single agent to credit.
+PER_SHOP_ONLY = frozenset({"buyer_count", "buyer_rate"})
+
 
 def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
     pack, lines = loaded.pack, loaded.lines
@@ -36,6 +39,8 @@ def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
         seen[m.id] = i
         if m.citation:
             _check_citation(loaded, m.citation, ("metrics", i, "citation"), add)
+        if m.kind in PER_SHOP_ONLY and "agent" in m.by:
+            add(("metrics", i, "by"), f"a `{m.kind}` metric counts buyers of the shop and has no per-agent figure", "use `by: [shop]`")
 
     rule_ids: set[str] = set()
     for i, r in enumerate(pack.rules):
@@ -46,7 +51,9 @@ def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
             add(("rules", i, "id"), f"rule id `{r.id}` does not start with the pack name", f"name it `{pack.name}.<rule>`")
         if r.metric not in seen:
             add(("rules", i, "metric"), f"rule uses metric `{r.metric}`, which the pack does not define", f"use one of: {', '.join(sorted(seen))}")
-        for j, c in enumerate(r.also_when):
+        if r.kind == "peer_streak" and r.metric in seen and pack.metric(r.metric).per != "day":
+            add(("rules", i, "metric"), f"a streak walks daily figures, but `{r.metric}` is figured per {pack.metric(r.metric).per}", "use a metric with `per: day`")
+        for j, c in enumerate(getattr(r, "also_when", [])):
             if c.metric not in seen:
                 add(("rules", i, "also_when", j, "metric"), f"condition uses unknown metric `{c.metric}`", f"use one of: {', '.join(sorted(seen))}")
             elif pack.metric(c.metric).per != pack.metric(r.metric).per or "shop" not in pack.metric(c.metric).by:
@@ -56,6 +63,15 @@ def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
         if r.consequence.type == "fine" and (r.consequence.amount is None or r.consequence.currency is None):
             add(("rules", i, "consequence"), "a fine needs an amount and a currency", "add `amount:` and `currency:` (e.g. CNY)")
         _check_citation(loaded, r.citation, ("rules", i, "citation"), add)
+
+    check_ids: set[str] = set()
+    for i, e in enumerate(pack.eligibility):
+        if e.id in check_ids:
+            add(("eligibility", i, "id"), f"eligibility check `{e.id}` is listed twice", "give every check its own id")
+        check_ids.add(e.id)
+        for j, rid in enumerate(e.blocked_by):
+            if rid not in rule_ids:
+                add(("eligibility", i, "blocked_by", j), f"`{rid}` is not a rule of this pack", f"use one of: {', '.join(sorted(rule_ids)) or '(no rules)'}")
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +23,19 @@ OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operat
 
 
 @dataclass(frozen=True)
+class DayRow:
+    """One day of a streak finding: the shop's figure beside the peer level, or why the streak stopped there."""
+
+    day: int
+    value: float
+    numerator: float | int
+    denominator: int | None
+    peer: float | None
+    in_streak: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     shop_id: str
@@ -32,10 +45,11 @@ class Finding:
     value: float
     threshold: float
     op: str
-    numerator: float | int
+    numerator: float | int | None
     denominator: int | None
     evidence_total: int
     evidence: list[RoundRow] = field(default_factory=list)
+    days: list[DayRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class Unevaluated:
     rule_id: str
     shop_id: str | None
     reason: str
+    days: tuple[int, ...] = ()  # when only some days could not be judged
 
 
 @dataclass
@@ -53,6 +68,8 @@ class RuleContext:
     values: list[MetricValue]
     start_day: int
     end_day: int
+    categories: Mapping[str, str | None] | None = None  # shop -> category, from --shops; None: no --shops given
+    peer_levels: Mapping[tuple[int, str, str], float] | None = None  # (local day, category, column) -> level; None: no --peers
 
     def shop_values(self, metric: str) -> list[MetricValue]:
         return [v for v in self.values if v.metric == metric and v.agent_id is None]

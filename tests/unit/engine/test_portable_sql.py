@@ -29,12 +29,13 @@ def test_rounds_sql_transpiles_to_spark() -> None:
 
 
 def test_every_metric_kind_transpiles_to_spark() -> None:
-    pack = load_pack("taobao").pack
     seen = set()
-    for m in pack.metrics:
-        kind = KINDS[m.kind](m)
-        seen.add(m.kind)
-        where = f"r.local_day BETWEEN $start AND $end AND {kind.scope_sql()}"
-        _spark(f"SELECT r.shop_id, {kind.numerator_sql()} AS num, count(*) AS den FROM rounds r WHERE {where} GROUP BY r.shop_id")
-        _spark(f"SELECT r.round_id, row_number() OVER (PARTITION BY r.shop_id ORDER BY {kind.worst_first_sql()}) AS pos FROM rounds r WHERE {kind.scope_sql()}")
+    for name in ("taobao", "pinduoduo"):
+        for m in load_pack(name).pack.metrics:
+            kind = KINDS[m.kind](m)
+            seen.add(m.kind)
+            src = kind.source_sql()
+            where = f"r.local_day BETWEEN $start AND $end AND {kind.scope_sql()}"
+            _spark(f"SELECT r.shop_id, {kind.numerator_sql()} AS num, count(*) AS den FROM {src} r WHERE {where} GROUP BY r.shop_id")
+            _spark(f"SELECT r.round_id, row_number() OVER (PARTITION BY r.shop_id ORDER BY {kind.worst_first_sql()}) AS pos FROM {src} r WHERE {kind.scope_sql()}")
     assert seen == set(KINDS)
