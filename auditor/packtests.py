@@ -71,11 +71,15 @@ def run_case(case: Case, pack: str | Path) -> CaseResult:
         if "shops" in spec:
             shops = d / "shops.json"
             shops.write_text(json.dumps(spec["shops"], ensure_ascii=False), encoding="utf-8")
+        peers = None
+        if "peers" in spec:
+            peers = d / "peers.csv"
+            peers.write_text(_peers_csv(spec["peers"]), encoding="utf-8")
         as_of = spec.get("as_of")
         if isinstance(as_of, str):
             as_of = date.fromisoformat(as_of)
         try:
-            report = audit([str(d / "data")], AuditOptions(policy=pack, as_of=as_of, shops=shops))
+            report = audit([str(d / "data")], AuditOptions(policy=pack, as_of=as_of, shops=shops, peers=peers))
         except AuditorError as exc:
             want = spec.get("expect", {}).get("error")
             if want and want in str(exc):
@@ -103,6 +107,17 @@ def _write_inputs(spec: dict[str, Any], d: Path) -> list[Path]:
         p.write_bytes(f["content"].encode("utf-8"))
         out.append(p)
     return out
+
+
+def _peers_csv(peers: str | list[dict[str, Any]]) -> str:
+    """Peers as CSV text: given as the text itself, or as rows of date, category and levels."""
+    if isinstance(peers, str):
+        return peers
+    columns = ["date", "category"] + sorted({k for row in peers for k in row} - {"date", "category"})
+    lines = [",".join(columns)]
+    for row in peers:
+        lines.append(",".join("" if row.get(c) is None else str(row[c]) for c in columns))
+    return "\n".join(lines) + "\n"
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
@@ -142,16 +157,70 @@ def _compare(report: AuditReport, expect: dict[str, Any], failures: list[str]) -
         if any(_same_figure(r, want) for r in rows):
             failures.append(f"metric {_key(want)}: expected no figure, got one")
     if "violations" in expect:
-        have = sorted((v.rule_id, v.shop_id) for v in report.violations)
-        wanted = sorted((w["rule_id"], w["shop_id"]) for w in expect["violations"])
+        _compare_violations(report, expect["violations"], failures)
+    if "not_evaluated" in expect:
+        have = sorted((n.rule_id, n.shop_id, tuple(n.days)) for n in report.not_evaluated)
+        wanted = sorted((w["rule_id"], w.get("shop_id"), tuple(str(d) for d in w.get("days", []))) for w in expect["not_evaluated"])
         if have != wanted:
-            failures.append(f"violations: expected {wanted}, got {have}")
-        for w in expect["violations"]:
-            for v in report.violations:
-                if (v.rule_id, v.shop_id) == (w["rule_id"], w["shop_id"]):
-                    for k in ("value", "threshold", "numerator", "denominator", "severity"):
-                        if k in w and not _close(getattr(v, k), w[k]):
-                            failures.append(f"violation {w['rule_id']} {w['shop_id']} {k}: expected {w[k]}, got {getattr(v, k)}")
+            failures.append(f"not_evaluated: expected {wanted}, got {have}")
+    for want in expect.get("summary", []):
+        got = next((s for s in report.summary if s.shop_id == want["shop_id"]), None)
+        if got is None:
+            failures.append(f"summary: expected shop {want['shop_id']}, got none")
+            continue
+        if "fines" in want:
+            have_fines = [{"currency": f.currency, "total": f.total, "findings": f.findings} for f in got.fines]
+            if have_fines != want["fines"]:
+                failures.append(f"summary {want['shop_id']} fines: expected {want['fines']}, got {have_fines}")
+        if "findings" in want and any(got.findings.get(k) != n for k, n in want["findings"].items()):
+            failures.append(f"summary {want['shop_id']} findings: expected {want['findings']}, got {got.findings}")
+        for we in want.get("eligibility", []):
+            e = next((x for x in got.eligibility if x.check == we["check"]), None)
+            if e is None:
+                failures.append(f"summary {want['shop_id']} eligibility {we['check']}: expected an answer, got none")
+                continue
+            for k in ("eligible", "complete", "value", "rule_id", "day"):
+                if k in we and not _close(getattr(e, k), we[k] if k != "day" else str(we[k])):
+                    failures.append(f"summary {want['shop_id']} eligibility {we['check']} {k}: expected {we[k]}, got {getattr(e, k)}")
+
+
+def _period_of(p: Any) -> tuple[str, str]:
+    return (str(p), str(p)) if not isinstance(p, dict) else (str(p["start"]), str(p["end"]))
+
+
+def _compare_violations(report: AuditReport, wanted: list[dict[str, Any]], failures: list[str]) -> None:
+    """Every expected violation matches a distinct reported one (by rule, shop and, when given, period), and no more are reported."""
+    unused = list(report.violations)
+    for w in wanted:
+        label = f"violation {w['rule_id']} {w['shop_id']}" + (f" {w['period']}" if "period" in w else "")
+        match = next(
+            (
+                v
+                for v in unused
+                if (v.rule_id, v.shop_id) == (w["rule_id"], w["shop_id"]) and ("period" not in w or (v.period.start, v.period.end) == _period_of(w["period"]))
+            ),
+            None,
+        )
+        if match is None:
+            failures.append(f"{label}: expected, not reported")
+            continue
+        unused.remove(match)
+        for k in ("value", "threshold", "numerator", "denominator", "severity", "evidence_total"):
+            if k in w and not _close(getattr(match, k), w[k]):
+                failures.append(f"{label} {k}: expected {w[k]}, got {getattr(match, k)}")
+        if "consequence" in w and match.consequence != w["consequence"]:
+            failures.append(f"{label} consequence: expected {w['consequence']}, got {match.consequence}")
+        for i, we in enumerate(w.get("evidence", [])):
+            if i >= len(match.evidence):
+                failures.append(f"{label} evidence[{i}]: expected {we}, got nothing")
+                continue
+            got = match.evidence[i].model_dump()
+            got.update({f"{k}.line": v["line"] for k, v in list(got.items()) if isinstance(v, dict) and "line" in v})
+            for k, v in we.items():
+                if not _close(got.get(k), v):
+                    failures.append(f"{label} evidence[{i}].{k}: expected {v}, got {got.get(k)}")
+    for v in unused:
+        failures.append(f"violation {v.rule_id} {v.shop_id} {v.period.start}..{v.period.end}: reported, not expected")
 
 
 def _same_figure(row: dict[str, Any], want: dict[str, Any]) -> bool:
