@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from auditor.duck import run, run_many
+from auditor.duck import insert_rows, run
 from auditor.engine.metrics.base import MetricKind
 
 NS = 1_000_000_000
@@ -60,11 +60,7 @@ def rounds_behind(
         return out
     ordered = list(dict.fromkeys(keys))
     run(con, "CREATE OR REPLACE TEMP TABLE figure_keys (key_id INTEGER, shop_id VARCHAR, agent_id VARCHAR, start_day BIGINT, end_day BIGINT)")
-    run_many(
-        con,
-        "INSERT INTO figure_keys VALUES (?, ?, ?, ?, ?)",
-        [(i, k.shop_id, k.agent_id, k.start_day, k.end_day) for i, k in enumerate(ordered)],
-    )
+    insert_rows(con, "figure_keys", [(i, k.shop_id, k.agent_id, k.start_day, k.end_day) for i, k in enumerate(ordered)])
     cap = "" if limit is None else f"WHERE p.pos <= {int(limit)}"
     rows = con.execute(
         f"""

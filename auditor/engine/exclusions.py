@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from auditor.duck import one, run, run_many
+from auditor.duck import insert_rows, one, run
 from auditor.errors import InputError
 from auditor.policy.model import Pack
 
@@ -18,7 +18,7 @@ def load_accounts(con: duckdb.DuckDBPyConnection, accounts: list[tuple[str, str]
     """The shops' own accounts, (shop_id, account), from --shops."""
     run(con, "CREATE OR REPLACE TABLE shop_accounts (shop_id VARCHAR, account VARCHAR)")
     if accounts:
-        run_many(con, "INSERT INTO shop_accounts VALUES (?, ?)", sorted(set(accounts)))
+        insert_rows(con, "shop_accounts", sorted(set(accounts)))
 
 
 def settle_period(con: duckdb.DuckDBPyConnection, pack: Pack, as_of_day: int | None) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from auditor.duck import run, run_many
+from auditor.duck import insert_rows, run
 from auditor.policy.model import Pack
 
 ROUNDS_SQL = """
@@ -59,8 +59,5 @@ ORDER BY a.first.r
 
 def build_rounds(con: duckdb.DuckDBPyConnection, pack: Pack) -> None:
     run(con, "CREATE OR REPLACE TABLE service_windows (start_ns BIGINT, end_ns BIGINT)")
-    run_many(con, 
-        "INSERT INTO service_windows VALUES (?, ?)",
-        [(s * 1_000_000_000, e * 1_000_000_000) for s, e in pack.service_seconds()],
-    )
+    insert_rows(con, "service_windows", [(s * 1_000_000_000, e * 1_000_000_000) for s, e in pack.service_seconds()])
     run(con, ROUNDS_SQL, {"valid_roles": list(pack.replies.valid_roles)})

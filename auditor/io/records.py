@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from auditor.duck import one, run, run_many
+from auditor.duck import insert_rows, one, run
 from auditor.io.base import FIELDS, ID_FIELDS, REQUIRED
 from auditor.io.timestamps import DAY_NS, ISO_PATTERN, NS, tz_segments
 
@@ -64,7 +64,7 @@ def build_records(con: duckdb.DuckDBPyConnection, tz: str) -> None:
     hi = y[1] if y and y[1] is not None else 2000
     segments = tz_segments(tz, max(lo, MIN_YEAR), min(hi, MAX_YEAR))
     run(con, "CREATE OR REPLACE TABLE tz_seg (utc_start BIGINT, utc_end BIGINT, offset_ns BIGINT)")
-    run_many(con, "INSERT INTO tz_seg VALUES (?, ?, ?)", segments)
+    insert_rows(con, "tz_seg", segments)
     fixed = len(segments) == 1
 
     run(con, f"""
