@@ -52,7 +52,7 @@ from auditor.models import (
     Violation,
     fix,
 )
-from auditor.policy.loader import LoadedPack, load_pack
+from auditor.policy.loader import LoadedPack, builtin_packs, load_pack
 from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
@@ -316,7 +316,7 @@ def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: igno
         severity=rule.severity,
         metric=f.metric,
         value=fix(f.value),  # type: ignore[arg-type]
-        threshold=float(f.threshold),
+        threshold=fix(float(f.threshold)),  # type: ignore[arg-type]
         op=f.op,
         numerator=fix(f.numerator),  # type: ignore[arg-type]
         denominator=f.denominator,
@@ -353,4 +353,4 @@ def save(data: bytes, path: str | Path) -> None:
     atomic_write(path, data)
 
 
-__all__ = ["AuditOptions", "AuditReport", "UsageError", "__version__", "audit", "formats", "load_pack", "pack_schema_text", "render", "save"]
+__all__ = ["AuditOptions", "AuditReport", "UsageError", "__version__", "audit", "builtin_packs", "formats", "load_pack", "pack_schema_text", "render", "save"]

@@ -53,7 +53,7 @@ def load_cases(pack: str | Path) -> list[Case]:
         data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         shown = f"{root.name}/tests/{f.name}"
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-            raise PolicyError("a test file holds `cases:`, a list", file=shown, hint="see policies/taobao/tests for the form")
+            raise PolicyError("a test file holds `cases:`, a list", file=shown, hint="see the tests/ folder of a built-in pack under policies/ for the form")
         for c in data["cases"]:
             if not isinstance(c, dict) or "name" not in c:
                 raise PolicyError("every case needs a `name`", file=shown, hint="add `name:` to the case")

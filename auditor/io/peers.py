@@ -67,8 +67,13 @@ def read_peers(path: str | Path) -> PeersFile:
         )
     reader.fieldnames = header
     out = PeersFile(file=shown, columns=columns)
+    lines = re.split(r"\r\n|\r|\n", text)
+    ended = reader.line_num
     for row in reader:
-        where = f"{shown}:{reader.line_num}"
+        start, ended = ended + 1, reader.line_num
+        while start < ended and not lines[start - 1].strip():
+            start += 1  # blank lines before a record are skipped by the reader; the record starts after them
+        where = f"{shown}:{start}"
         if None in row:
             out.problems.append(f"{where}: more cells than header columns; row left out")
             continue
