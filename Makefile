@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PDD_DEMO := examples/pdd --policy pinduoduo --shops examples/pdd-shops.csv --peers examples/pdd-peers.csv
 
 .PHONY: demo test bench lint schema clean
 
@@ -16,6 +17,9 @@ demo: $(STAMP)
 	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml || test $$? -eq 1
 	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml --format json --output out/demo-report.json --fail-on never
 	@echo "JSON report written to out/demo-report.json"
+	$(BIN)/auditor audit $(PDD_DEMO) || test $$? -eq 1
+	$(BIN)/auditor audit $(PDD_DEMO) --format json --output out/demo-pdd-report.json --fail-on never
+	@echo "JSON report written to out/demo-pdd-report.json"
 
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Generate the example data set that ``make demo`` audits.
+"""Generate the example data sets that ``make demo`` audits.
 
 Run ``python examples/generate.py``: it deletes and rewrites ``examples/data/``
-and ``examples/shops.yaml``. The output is byte-identical on every run (one
-``random.Random(20261101)``, no wall clock, nothing that depends on the hash
-seed); only the standard library and pyarrow (for the Parquet file) are used.
+and ``examples/shops.yaml`` (the Taobao part), then ``examples/pdd/``,
+``examples/pdd-shops.csv`` and ``examples/pdd-peers.csv`` (the Pinduoduo part).
+The output is byte-identical on every run (one seeded ``random.Random`` per
+part, 20261101 and 20261102, so that a change to one part never moves the
+other; no wall clock, nothing that depends on the hash seed); only the
+standard library and pyarrow (for the Parquet file) are used.
+
+Taobao part
+-----------
 
 What it is: one month (2026-10-01 .. 2026-10-31, Asia/Shanghai) of synthetic
 Taobao-style customer-service chats of five shops, in the input format of
@@ -46,6 +52,75 @@ seconds, lines shuffled a little (files are not time-sorted), one blank line,
 and eight deliberately malformed records (see BAD below), one per problem, so
 the demo shows rejections with file and line. Their positions are printed at
 the end of a run.
+
+Pinduoduo part
+--------------
+The same month (10-01 .. 10-31, as-of 10-31, period 10-02 .. 10-31) for five
+shops, audited with
+
+    auditor audit examples/pdd --policy pinduoduo \
+        --shops examples/pdd-shops.csv --peers examples/pdd-peers.csv
+
+The pack counts, per shop and local day, the inquiring buyers and the share of
+them who got a reply (a person's or a robot's) the same day. The generator
+fixes that share exactly: each day it picks N buyers and gives a reply to
+round(N * share) of them (to the first round; a later round may go
+unanswered, which does not matter), and none to the others that day. The
+side inputs sit beside the directory, not in it, because a directory is
+walked for chat files (a .csv in it would be read as chats).
+
+  pdd_fresh    fruit. A robot answers within 1-5 s at any hour, a person takes
+               over some chats; ~34 buyers a day, 93-97 % answered (the rest
+               get no reply that day). Always
+               above its peers: no finding, eligible. Two of its records are
+               exported twice (the copy spells the instant in UTC: duplicates)
+               and its test account ``pdd_fresh:ceshi`` chats with it
+               (same_shop).
+  pdd_orchard  fruit, people only (08-23). Ordinary days: ~30 buyers, 89-94 %
+               answered. Bad days:
+                 10-08  128 buyers, 45 answered (35.2 %): activity_floor + daily_fine
+                 10-13  100 buyers, 45 answered (45.0 %): activity_floor only
+                        (100 is not more than 100)
+                 10-20  156 buyers, 47 answered (30.1 %): activity_floor + daily_fine
+                 10-25  142 buyers, 78 answered (54.9 %): busy but not below 50 %:
+                        no finding (below its peers, but for one day only)
+                 10-31   40 buyers, 16 answered (40.0 %): activity_floor; the as-of
+                        day, so the shop may not sign up for activities
+               Fines: 2 x 1000 = 2000 CNY.
+  pdd_home     home, people only. Ordinary days 92-97 % answered, above the
+               home peers (0.85-0.88); on its dips 76-82 % (above 50 %, below
+               the peers):
+                 10-09 10-10 | 10-11 | 10-12 10-13   would be a 5-day run, but
+                        pdd-peers.csv has no home line for 10-11: a day with a
+                        figure and no peer level breaks it (two 2-day runs, no
+                        finding; 10-11 is listed in not_evaluated)
+                 10-18 .. 10-21   4 days: one below_peers warning (downrank)
+                 10-26 10-27      2 days: no finding
+               Eligible on 10-31.
+  pdd_gadget   digital, one person (09-22), ~14 buyers a day, 88-96 %
+               answered: the others ask after 22:00 and are answered the next
+               morning, which is too late for the day they asked. Its main
+               account ``pdd_gadget`` sends a test message (same_shop); three
+               lines are repeated verbatim (duplicates). No finding, eligible.
+  pdd_new      a robot shop missing from pdd-shops.csv, stored as CSV with
+               naive timestamps: noted in ``inputs.notes``, audited with no
+               category, so below_peers is not evaluated for it
+               (``not_evaluated``); the threshold rules still apply (none
+               fires; eligible). One row has ``ts`` 2026-10-15 25:10:00
+               (rejected as bad_ts, line 201).
+
+Also: platform notices (role ``system``), product cards (buyer ``notice``) and
+spam ``ad``s from buyer-side accounts, ``close`` events, a few timestamps with
+``Z`` and fractional seconds, lines shuffled a little, and the 10-01 chats
+(out_of_period). pdd-peers.csv gives date,category,reply_rate for digital
+(0.74-0.80), fruit (0.80-0.84) and home (0.85-0.88) on every day but home on
+10-11; pdd-shops.csv gives shop_id,platform,category,accounts (accounts
+separated by ``;``) for every shop but pdd_new.
+
+Expected result: exit 1; 4 activity_floor errors and 2 daily_fine errors
+(pdd_orchard, 2000 CNY), 1 below_peers warning (pdd_home 10-18 .. 10-21);
+not_evaluated: below_peers for pdd_home (10-11) and pdd_new; eligible for
+activities on 10-31: every shop but pdd_orchard.
 """
 from __future__ import annotations
 
@@ -333,7 +408,7 @@ def write(rel: str, recs: list[dict]) -> list[tuple[str, int, str]]:
         path.write_text("\n".join(lines) + tail, encoding="utf-8", newline="\n")
         return report
     rows = [{k: r.get(k) for k in FIELDS} for r in recs]
-    for _, pos, problem, raw in bad:
+    for _, pos, _problem, raw in bad:
         rows.insert(pos - 1, raw)
     if rel.endswith(".csv"):
         buf, starts = io.StringIO(newline=""), []
@@ -362,6 +437,249 @@ def write_shops() -> None:
     (HERE / "shops.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
+# --- Pinduoduo ------------------------------------------------------------------------------
+# A second data set, for the ``pinduoduo`` pack: examples/pdd/ (chat records), pdd-shops.csv and
+# pdd-peers.csv. It has its own seed, so that changing one data set never moves the other.
+PDD = HERE / "pdd"
+PDD_SEED = 20261102
+
+
+def pdd_profile(category, goods, fmt, agents, per_day, pool, share, *, robot=False,
+                staffed=(8, 23), days=None, test=(), next_morning=False):
+    """A Pinduoduo shop. ``category``: as in pdd-shops.csv (None: left out of it); ``goods``: what
+    its buyers ask about; ``per_day``: inquiring buyers on an ordinary day (+-20 %); ``share``:
+    the range of the share of them answered that day; ``days``: day index (0 = 10-01) ->
+    (buyers or None, share or range); ``robot``: a robot answers within seconds at any hour,
+    otherwise people answer in the ``staffed`` hours (an earlier question waits for the shift);
+    ``next_morning``: a question after closing time is answered the next morning; ``test``:
+    the shop's own accounts that chat with it."""
+    return dict(category=category, goods=goods, fmt=fmt, agents=agents, per_day=per_day, pool=pool,
+                share=share, robot=robot, staffed=staffed, days=days or {}, test=list(test),
+                next_morning=next_morning)
+
+
+HOME_DIP = (.76, .82)  # pdd_home on a bad day: below its peers (0.85-0.88) but far above 50 %
+PDD_SHOPS = {
+    "pdd_fresh": pdd_profile("fruit", "fruit", "jsonl", ["xiaoguo", "guoguo"], 34, 900, (.93, .97),
+                             robot=True, test=["pdd_fresh:ceshi"]),
+    "pdd_orchard": pdd_profile("fruit", "fruit", "jsonl", ["laozhang", "azhen"], 30, 700, (.89, .94),
+                               days={7: (128, .35), 12: (100, .45), 19: (156, .30),
+                                     24: (142, .55), 30: (40, .40)}),
+    "pdd_home": pdd_profile("home", "home", "jsonl", ["meimei", "dahai", "xiaoyu"], 32, 800, (.92, .97),
+                            days={d: (None, HOME_DIP) for d in (8, 9, 10, 11, 12, 17, 18, 19, 20, 25, 26)}),
+    "pdd_gadget": pdd_profile("digital", "digital", "jsonl", ["afei"], 14, 300, (.88, .96),
+                              staffed=(9, 22), next_morning=True, test=["pdd_gadget"]),
+    "pdd_new": pdd_profile(None, "home", "csv", ["kefu1"], 16, 400, (.88, .95), robot=True),
+}
+PDD_PEERS = {"digital": (.74, .80), "fruit": (.80, .84), "home": (.85, .88)}  # peer reply rate ranges
+PDD_NO_PEER = ("home", 10)  # the peers file has no line for home on 10-11
+
+PDD_TOPICS = [  # (questions, answers) that any shop gets
+    (["今天拍什么时候发货", "发什么快递", "能发顺丰吗", "我的快递怎么三天没动了"],
+     ["亲，48小时内发货哦", "默认韵达/中通，偏远地区不发", "帮您查了，包裹在中转站，今天会更新"]),
+    (["拼单成功了吗", "百亿补贴还能用券吗", "两件能便宜点吗", "限时秒杀什么时候开始"],
+     ["亲，拼单成功后会自动发货", "百亿补贴商品不能叠加店铺券哦", "多件下单自动减，无需改价"]),
+    (["申请退款了麻烦处理下", "少发了一个", "退货地址是哪里"],
+     ["已经为您同意退款了", "亲，麻烦拍下包裹照片，给您补发", "退货地址在售后页面可以看到哦"]),
+]
+PDD_GOODS = {  # and the ones about the shop's goods
+    "fruit": (["坏果包赔吗", "这个猕猴桃是软的还是硬的", "一箱有几个", "是当季现摘的吗"],
+              ["亲，坏果拍照联系客服，按个数包赔哦", "发货时是硬果，放几天就软了", "5斤装大约20-24个"]),
+    "home": (["收纳盒尺寸多大", "能放进宽30的柜子吗", "有没有味道", "质量怎么样"],
+             ["尺寸在详情页第三张图哦", "宽28厘米，可以放进去", "PP材质无异味，放心用", "支持7天无理由，放心拍"]),
+    "digital": (["充电头是快充吗", "这个数据线支持苹果吗", "能用多久", "有没有保修"],
+                ["支持20W快充", "有苹果和安卓两个款，拍的时候选一下", "正常使用一年以上", "一年只换不修"]),
+}
+PDD_GREET = ["在吗", "你好", "亲在吗", "老板在不在", "有人吗"]
+PDD_FOLLOW = ["好的", "谢谢", "那我拍了", "？", "在吗在吗", "[图片]", "能快点发吗"]
+PDD_BOT = ["【机器人】亲，您好！欢迎光临，有什么可以帮您？", "【机器人】亲，48小时内发货，坏果包赔，请放心拍~",
+           "【机器人】亲，常见问题请点击下方菜单，人工客服马上就来"]
+PDD_NIGHT = "亲，昨晚客服下班了，现在回复您："
+PDD_NOTICES = ["买家已付款，请在48小时内发货", "订单已发货", "买家申请退款", "拼单成功"]
+PDD_CARDS = ["[商品卡片] 对方正在浏览：陕西徐香猕猴桃5斤装", "[订单卡片] 对方发来一个订单"]
+PDD_SPAM = ["刷单兼职，日结200，加V: pdd8888", "代运营提升店铺权重，详聊Q 66668888"]
+
+
+def pdd_conversation(rng: random.Random, shop: str, p: dict, buyer: str, day: int,
+                     answered: bool) -> list[dict]:
+    """One buyer's chat with the shop on one local day. An ``answered`` buyer gets a reply that
+    day to the first round (later rounds may go unanswered); any other buyer gets none that day
+    (at pdd_gadget, a question after closing time is answered the next morning)."""
+    recs: list[dict] = []
+    day_end = (day + 1) * DAY - SEC
+    opens, closes = p["staffed"]
+    agent, robot = rng.choice(p["agents"]), f"{shop}:robot"
+
+    def add(role, at, text, sender=None, kind="message"):
+        if role in ("buyer", "agent") and rng.random() < .02:
+            at += rng.choice([125, 480, 900])  # a few with fractional seconds
+        if at <= END:
+            recs.append(rec(shop, buyer, role, at, text, sender, kind))
+        return at
+
+    hour = rng.choices(range(24), DAYTIME)[0]
+    if answered and not p["robot"] and hour >= closes:
+        hour = rng.randrange(opens, closes)  # people answer in their hours
+    if not answered and p["next_morning"]:
+        hour = rng.choice([22, 23])  # asked after closing time
+    t = day * DAY + hour * HOUR + rng.randrange(3600) * SEC
+    if answered:
+        t = min(t, day_end - 1800 * SEC)  # leave room for the reply on the same day
+    if rng.random() < .04:  # came from a product page: a card, not an inquiry
+        add("buyer", t - rng.randint(1, 5) * SEC, rng.choice(PDD_CARDS), kind="notice")
+    last, replied = t, False
+    for rnd in range(rng.choice([1, 1, 1, 1, 2, 2, 3]) if answered else 1):
+        if rnd and t > day_end - 1800 * SEC:
+            break
+        questions, answers = rng.choice(PDD_TOPICS + [PDD_GOODS[p["goods"]]] * 2)
+        reply = None
+        if answered and (rnd == 0 or rng.random() < .85):
+            if p["robot"]:
+                reply = t + rng.randint(1, 5) * SEC
+            elif (t % DAY) < opens * HOUR:  # waits for the shift
+                reply = (t // DAY) * DAY + opens * HOUR + rng.randint(60, 1800) * SEC
+            elif (t % DAY) < closes * HOUR:
+                reply = t + (rng.randint(300, 1500) if rng.random() < .08 else rng.randint(10, 240)) * SEC
+        bt = t
+        for i in range(rng.choices([1, 2, 3], [55, 30, 15])[0]):
+            bt += rng.randint(3, 40) * SEC if i else 0
+            if bt > day_end or (reply is not None and bt >= reply):
+                break
+            greet = i == 0 and rnd == 0 and rng.random() < .35
+            text = rng.choice(PDD_GREET if greet else questions if i < 2 else PDD_FOLLOW)
+            last = add("buyer", bt, text)
+        if reply is None:
+            if not answered and rng.random() < .3 and last + 600 * SEC < day_end:
+                last = add("buyer", last + rng.randint(120, 600) * SEC, "在吗？？")
+            break
+        replied = True
+        if p["robot"]:
+            last = add("bot", reply, rng.choice(PDD_BOT), robot)
+            staffed = opens * HOUR <= (reply % DAY) < closes * HOUR
+            if staffed and rng.random() < .35:  # a person takes over
+                last = add("agent", reply + rng.randint(20, 300) * SEC, rng.choice(answers), f"{shop}:{agent}")
+        else:
+            last = add("agent", reply, rng.choice(answers), f"{shop}:{agent}")
+        for _ in range(rng.choice([0, 0, 1])):
+            last = add("agent", last + rng.randint(8, 60) * SEC, rng.choice(answers), f"{shop}:{agent}")
+        t = last + rng.randint(60, 3600) * SEC
+    if not answered and p["next_morning"]:  # answered the next morning: too late for that day
+        add("agent", (day + 1) * DAY + opens * HOUR + rng.randint(60, 1800) * SEC,
+            PDD_NIGHT + rng.choice(PDD_GOODS[p["goods"]][1]), f"{shop}:{agent}")
+    if replied and rng.random() < .1 and last + 300 * SEC < day_end:
+        add("agent", last + rng.randint(30, 300) * SEC, None, f"{shop}:{agent}", "close")
+    if rng.random() < .05 and last + 3600 * SEC < day_end:
+        add("system", last + rng.randint(60, 3600) * SEC, rng.choice(PDD_NOTICES), kind="notice")
+    return recs
+
+
+def pdd_shop_records(rng: random.Random, shop: str, p: dict) -> list[dict]:
+    pool = [f"pu{n:05d}" for n in sorted(rng.sample(range(1, 20000), p["pool"]))]
+    recs: list[dict] = []
+    waiting: set[str] = set()  # answered only the next morning: not sampled again that day
+    for day in range(DAYS):
+        n, share = p["days"].get(day, (None, p["share"]))
+        if n is None:
+            n = max(1, int(p["per_day"] * (0.2 if day == 0 else rng.uniform(0.8, 1.2)) + rng.random()))
+        if isinstance(share, tuple):
+            share = rng.uniform(*share)
+        buyers = rng.sample([b for b in pool if b not in waiting], n)
+        answered = int(n * share + .5)  # exactly this many buyers get a reply that day
+        waiting = set(buyers[answered:]) if p["next_morning"] else set()
+        for i, buyer in enumerate(buyers):
+            recs += pdd_conversation(rng, shop, p, buyer, day, i < answered)
+    for me in p["test"]:  # the shop's own account testing the chat: same_shop
+        t = rng.randrange(5, 30) * DAY + rng.randint(10, 20) * HOUR
+        recs.append(rec(shop, me, "buyer", t, "测试一下，请勿回复", me))
+        if p["robot"]:
+            recs.append(rec(shop, me, "bot", t + 2 * SEC, PDD_BOT[0], f"{shop}:robot"))
+    for _ in range(rng.randint(2, 4)):  # spam from buyer-side accounts
+        t = rng.randrange(1, DAYS) * DAY + rng.randrange(DAY // SEC) * SEC
+        recs.append(rec(shop, f"pu{rng.randint(90001, 90020)}", "buyer", t, rng.choice(PDD_SPAM), kind="ad"))
+    return recs
+
+
+PDD_BAD = [("pdd_new.csv", 200, "ts has hour 25",
+            broken("pdd_new", buyer_id="pu00100", ts="2026-10-15 25:10:00", text="什么时候发货"))]
+
+
+def pdd_build(rng: random.Random) -> dict[str, list[dict]]:
+    """All Pinduoduo records, by file (relative to pdd/), with msg_id and formatted ts."""
+    out: dict[str, list[dict]] = {}
+    for shop, p in PDD_SHOPS.items():
+        recs = pdd_shop_records(rng, shop, p)
+        recs.sort(key=lambda r: (r["t"], r["role"] != "buyer"))
+        for i, r in enumerate(recs, 1):
+            r["msg_id"] = f"{shop}-{i:06d}"
+            style = "naive" if p["fmt"] == "csv" else rng.choices(["offset", "utc"], [.95, .05])[0]
+            r["ts"] = fmt_ts(r["t"], style)
+        if shop == "pdd_gadget":  # an export glitch repeated a few lines verbatim
+            for k in sorted(rng.sample(range(len(recs)), 3), reverse=True):
+                recs.insert(k + 1, recs[k])
+        if shop == "pdd_fresh":  # two messages exported again, the instant spelled in UTC
+            for k in sorted(rng.sample(range(len(recs)), 2), reverse=True):
+                recs.insert(k + 1, {**recs[k], "ts": fmt_ts(recs[k]["t"], "utc")})
+        out[f"{shop}.{p['fmt']}"] = jitter(rng, recs)
+    return out
+
+
+def pdd_write(rel: str, recs: list[dict]) -> list[tuple[str, int, str]]:
+    """Write one file of pdd/ with its malformed records; return (file, line, problem)."""
+    path = PDD / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{k: r.get(k) for k in FIELDS} for r in recs]
+    bad = [b for b in PDD_BAD if b[0] == rel]
+    for _, pos, _, raw in bad:
+        rows.insert(pos - 1, raw)
+    if rel.endswith(".jsonl"):
+        assert not bad
+        text = "".join(jsonl_line(r) + "\n" for r in rows)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return []
+    buf, starts = io.StringIO(newline=""), []
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for row in rows:
+        starts.append(buf.getvalue().count("\n") + 1)
+        writer.writerow(["" if row.get(k) is None else row[k] for k in FIELDS])
+    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    return [(rel, starts[pos - 1], f"{problem} (data row {pos})") for _, pos, problem, _ in bad]
+
+
+def pdd_write_side_inputs(rng: random.Random) -> None:
+    """pdd-shops.csv (pdd_new deliberately left out) and pdd-peers.csv (home has no 10-11 line)."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["shop_id", "platform", "category", "accounts"])
+    for shop, p in PDD_SHOPS.items():
+        if p["category"] is None:
+            continue
+        accounts = [shop] + [f"{shop}:{a}" for a in p["agents"] + ["robot"] * p["robot"]]
+        accounts += [a for a in p["test"] if a not in accounts]
+        writer.writerow([shop, "pinduoduo", p["category"], ";".join(accounts)])
+    (HERE / "pdd-shops.csv").write_text(buf.getvalue(), encoding="utf-8", newline="")
+    lines = ["date,category,reply_rate"]
+    for day in range(DAYS):
+        date = (DAY0 + timedelta(days=day)).date().isoformat()
+        for category, (lo, hi) in PDD_PEERS.items():
+            level = f"{rng.uniform(lo, hi):.3f}"
+            if (category, day) != PDD_NO_PEER:
+                lines.append(f"{date},{category},{level}")
+    (HERE / "pdd-peers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
+def pdd_main() -> None:
+    shutil.rmtree(PDD, ignore_errors=True)
+    rng, report = random.Random(PDD_SEED), []
+    for rel, recs in pdd_build(rng).items():
+        report += pdd_write(rel, recs)
+        print(f"examples/pdd/{rel}: {len(recs)} records + {sum(b[0] == rel for b in PDD_BAD)} bad")
+    pdd_write_side_inputs(rng)
+    print("examples/pdd-shops.csv, examples/pdd-peers.csv")
+    for rel, pos, problem in report:
+        print(f"  examples/pdd/{rel}:{pos}: {problem}")
+
+
 def main() -> None:
     shutil.rmtree(DATA, ignore_errors=True)
     report = []
@@ -372,6 +690,7 @@ def main() -> None:
     print("deliberately malformed (and blank) lines:")
     for rel, pos, problem in sorted(report):
         print(f"  examples/data/{rel}:{pos}: {problem}")
+    pdd_main()
 
 
 if __name__ == "__main__":
