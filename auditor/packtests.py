@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -99,13 +100,35 @@ def _write_inputs(spec: dict[str, Any], d: Path) -> list[Path]:
     out = []
     if "records" in spec:
         p = data / "records.jsonl"
-        lines = [json.dumps(_plain(r), ensure_ascii=False) for r in spec["records"]]
+        lines = [json.dumps(_plain(r), ensure_ascii=False) for r in _expand(spec["records"])]
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
         out.append(p)
     for f in spec.get("files", []):
         p = data / f["name"]
         p.write_bytes(f["content"].encode("utf-8"))
         out.append(p)
+    return out
+
+
+_INDEX = re.compile(r"\{i(?::([^{}]*))?\}")
+
+
+def _expand(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as written, with `{repeat: N, start: 1, records: [...]}` blocks unrolled.
+
+    In a repeated record every `{i}` (or `{i:04d}`, any format spec) in a text
+    value becomes the running index, so a case about 1000 buyers stays a few
+    readable lines.
+    """
+    out: list[dict[str, Any]] = []
+    for r in records:
+        if isinstance(r, dict) and "repeat" in r:
+            first = int(r.get("start", 1))
+            for i in range(first, first + int(r["repeat"])):
+                for t in r["records"]:
+                    out.append({k: _INDEX.sub(lambda m, i=i: format(i, m.group(1) or ""), v) if isinstance(v, str) else v for k, v in _plain(t).items()})
+        else:
+            out.append(r)
     return out
 
 
