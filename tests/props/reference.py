@@ -1,4 +1,10 @@
-"""A tiny, obviously-correct reference for the Taobao metrics (CONTRACT §1, §4, §5, §7).
+"""A tiny, obviously-correct reference for the built-in packs' metrics (CONTRACT §1, §4, §5, §7).
+
+Taobao: the period figures ``response_rate_3min``, ``avg_response_time`` and
+``first_response_time`` (``result["metrics"]``). Pinduoduo: the daily figures
+``inquiries`` and ``reply_rate`` (``result["daily"]``) and the days its
+threshold rules fire (``reference_violations``). Both come from the same
+exclusions and rounds; the packs differ in the settings in ``PACKS``.
 
 Pure Python, stdlib only, written for reading rather than speed: plain loops,
 exact arithmetic (integer microseconds for instants, ``Fraction`` for the
@@ -24,6 +30,14 @@ from zoneinfo import ZoneInfo
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 EXCLUSION_ORDER = ("system", "non_genuine", "same_shop", "duplicate", "out_of_period")
+
+# The pack settings the reference needs, as keyword arguments of ``reference_metrics``.
+PACKS: dict[str, dict] = {
+    # CONTRACT §5 "taobao (time zone Asia/Shanghai, bot replies do not count, hours 08:00–24:00)".
+    "taobao": dict(tz="Asia/Shanghai", valid_reply_roles=("agent",), service_hours=[(8 * 3600, 24 * 3600)]),
+    # CONTRACT §5 "pinduoduo (time zone Asia/Shanghai, bot replies count, all 24 hours)".
+    "pinduoduo": dict(tz="Asia/Shanghai", valid_reply_roles=("agent", "bot"), service_hours=[(0, 24 * 3600)]),
+}
 
 
 # The fractional seconds of a timestamp, read by hand so that no digit is lost (Python's
@@ -265,10 +279,71 @@ def reference_metrics(
         for (shop, agent), (total, count) in sums.items():
             metrics[(metric, shop, agent)] = (float(total), count, float(total / count))
 
+    # ---- inquiries and reply_rate (daily, per shop) -------------------------------------------
+    # Neither is bound to service hours (the pinduoduo pack's hours are all day anyway), so every
+    # round counts. CONTRACT §4 "Rounds belong to the local day of their first buyer message."
+    asked: dict[tuple[str, date], set[str]] = {}
+    answered: dict[tuple[str, date], set[str]] = {}
+    for rd in rounds:
+        # CONTRACT §5 `inquiries` "per shop and local day: distinct buyers who opened at least one
+        # round that day".
+        asked.setdefault((rd["shop"], rd["day"]), set()).add(rd["buyer"])
+        # CONTRACT §5 `reply_rate` numerator "those buyers with at least one round opened that day
+        # that was answered that day". A reply of a later day never answers a round (§4 "A round
+        # still open at the end of its local day is unanswered"), so answered = answered that day.
+        if rd["latency"] is not None:
+            answered.setdefault((rd["shop"], rd["day"]), set()).add(rd["buyer"])
+
+    daily: dict[tuple[str, str, date], tuple] = {}  # (metric, shop, day) -> (numerator, denominator, value)
+    # A quiet day is still an `inquiries` figure of 0 for every shop with a used record in the
+    # period (the engine's buyer_count kind: "Every shop seen in the period gets a figure for every
+    # day"); CONTRACT §7.8 "inquiries rows: value = numerator = the count, denominator null".
+    shops_seen = set()
+    for r in used:
+        shops_seen.add(r["shop_id"])
+    for shop in shops_seen:
+        day = period_start
+        while day <= period_end:
+            count = len(asked.get((shop, day), set()))
+            daily[("inquiries", shop, day)] = (count, None, float(count))
+            day += timedelta(days=1)
+    for (shop, day), buyers in asked.items():
+        # CONTRACT §5 `reply_rate` "denominator = inquiries. A day with no inquiries has no figure"
+        # (§7.8 "No figure without a denominator"): only days in `asked` get one.
+        num = len(answered.get((shop, day), set()))
+        den = len(buyers)
+        daily[("reply_rate", shop, day)] = (num, den, num / den)
+
     return {
         "as_of": as_of,
         "period": (period_start, period_end),
         "excluded": excluded,
         "used": len(used),
         "metrics": metrics,
+        "daily": daily,
     }
+
+
+def reference_violations(
+    daily: dict[tuple[str, str, date], tuple],
+    *,
+    rate_floor: float = 0.5,
+    fine_over: int = 100,
+) -> dict[tuple[str, str, date], float]:
+    """The pinduoduo threshold findings, as (rule_id, shop, day) -> the offending reply_rate.
+
+    CONTRACT §7.11 "Comparisons are strict: ... < 0.50, inquiries > 100".
+    """
+    found: dict[tuple[str, str, date], float] = {}
+    for (metric, shop, day), (num, den, value) in daily.items():
+        if metric != "reply_rate":
+            continue
+        # CONTRACT §5 `pinduoduo.activity_floor`: "a day's reply_rate < 0.50". Exact: num/den < 1/2.
+        low = Fraction(num, den) < Fraction(rate_floor)
+        if low:
+            found[("pinduoduo.activity_floor", shop, day)] = value
+        # CONTRACT §5 `pinduoduo.daily_fine`: "a day with inquiries > 100 and reply_rate < 0.50".
+        inquiries = daily[("inquiries", shop, day)][0]
+        if low and inquiries > fine_over:
+            found[("pinduoduo.daily_fine", shop, day)] = value
+    return found

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference import reference_metrics  # noqa: E402
+from reference import PACKS, reference_metrics, reference_violations  # noqa: E402
 
 DAY = "2026-01-07"
 
@@ -327,3 +327,116 @@ def test_custom_window_and_within():
     r = reference_metrics(recs, as_of=None, within_seconds=60, service_hours=[(9 * 3600, 24 * 3600)])
     # 08:30 round outside 09:00-24:00; 59 s within 60; 61 s not -> 1/2
     assert rate(r) == (1, 2)
+
+
+# ---- Pinduoduo: inquiries and reply_rate per shop and local day --------------------------------
+
+PDD = PACKS["pinduoduo"]
+D7, D8 = date(2026, 1, 7), date(2026, 1, 8)
+
+
+def daily(result: dict, metric: str, day: date, shop: str = "s1"):
+    return result["daily"].get((metric, shop, day))
+
+
+def pdd_day_example() -> list[dict]:
+    return [
+        buyer("09:00:00", who="e", kind="ad"),  # a buyer-side ad: non_genuine, opens nothing
+        buyer("10:00:00", who="a"), agent("10:00:05", who="a", role="bot", sender="robot"),  # a robot answers
+        buyer("11:00:00", who="b"), agent("11:00:05", who="b", kind="close"), agent("11:45:00", who="b"),
+        buyer("12:00:00", who="c"), buyer("12:05:00", who="c"),  # two questions, one round, no answer
+        buyer("13:00:00", who="f"), agent("13:00:10", who="f"), buyer("14:00:00", who="f"),
+        buyer("23:59:00", who="d"), agent("2026-01-08T00:00:30", who="d"),  # answered the next day
+    ]  # fmt: skip
+
+
+def test_pinduoduo_day_hand_worked():
+    r = reference_metrics(pdd_day_example(), as_of=None, **PDD)
+    # as-of = the latest local day = 2026-01-08 (d's reply); period 2025-12-10 … 2026-01-08
+    assert r["period"] == (date(2025, 12, 10), D8)
+    # 7th: buyers who opened a round: a, b, c, f, d = 5 (e's ad is excluded, CONTRACT §4)
+    assert daily(r, "inquiries", D7) == (5, None, 5.0)
+    # answered that day: a (bot, 5 s), b (the close is no reply; the agent at 11:45 answers,
+    # 2700 s: no latency cut in a reply rate), f (13:00:10; the 14:00 round stays open but f is
+    # already answered) = 3; c never answered; d's reply comes on the 8th -> unanswered
+    assert daily(r, "reply_rate", D7) == (3, 5, 0.6)
+    # 8th: d's reply opens nothing -> 0 inquiries, a row all the same; no reply_rate figure
+    assert daily(r, "inquiries", D8) == (0, None, 0.0)
+    assert daily(r, "reply_rate", D8) is None
+    # one inquiries row for each of the 30 days of the period, one reply_rate row (the 7th)
+    assert sum(1 for k in r["daily"] if k[0] == "inquiries") == 30
+    assert [k for k in r["daily"] if k[0] == "reply_rate"] == [("reply_rate", "s1", D7)]
+    # 3/5 = 0.6 is not < 0.5: no finding
+    assert reference_violations(r["daily"]) == {}
+
+
+def test_pinduoduo_bots_do_not_count_under_taobao_roles():
+    r = reference_metrics(pdd_day_example(), as_of=None, **PACKS["taobao"])
+    # the same 5 inquiring buyers; without the robot, a is unanswered: b and f = 2/5 = 0.4
+    assert daily(r, "inquiries", D7) == (5, None, 5.0)
+    assert daily(r, "reply_rate", D7) == (2, 5, 0.4)
+    # 0.4 < 0.5: the activity floor; 5 buyers is not > 100: no fine
+    assert reference_violations(r["daily"]) == {("pinduoduo.activity_floor", "s1", D7): 0.4}
+
+
+def test_pinduoduo_rows_only_for_shops_with_used_records():
+    recs = [
+        buyer("10:00:00"), agent("10:00:09"),  # s1: 1 buyer, answered -> 1/1  # fmt: skip
+        agent("10:00:00", shop="s2"),  # s2: only an agent message: used, but no round
+        {"shop_id": "s3", "buyer_id": "a", "role": "system", "ts": f"{DAY}T10:00:00"},  # s3: excluded
+        buyer("2025-11-01T10:00:00", shop="s4"),  # s4: out of period
+    ]
+    r = reference_metrics(recs, as_of=D7, **PDD)
+    assert r["excluded"] == {"system": 1, "out_of_period": 1}
+    assert daily(r, "reply_rate", D7) == (1, 1, 1.0)
+    # s2 has a used record: 30 days of inquiries = 0, and no reply_rate (no denominator, §7.8)
+    assert [v for k, v in r["daily"].items() if k[1] == "s2"] == [(0, None, 0.0)] * 30
+    # s3 and s4 have no used record in the period: no rows at all
+    assert not [k for k in r["daily"] if k[1] in ("s3", "s4")]
+
+
+def test_pinduoduo_exclusions_before_counting():
+    recs = [
+        {"shop_id": "s1", "buyer_id": "a", "role": "system", "ts": f"{DAY}T09:00:00", "msg_id": "m1"},
+        buyer("10:00:00", who="a", msg_id="q1"),
+        buyer("10:00:00", who="a", msg_id="q1"),  # duplicate: a still asked once
+        agent("10:00:20", who="a", msg_id="m1"),  # duplicate of the system record m1 (§7.3): no reply
+        buyer("10:00:00", who="s1-sub"), agent("10:00:01", who="s1-sub"),  # same_shop: not an inquiry
+        buyer("11:00:00", who="b"), agent("11:00:30", who="b", role="bot", kind="notice"),  # a bot notice answers nothing
+        buyer("12:00:00", who="c"), agent("12:00:01", who="c", role="bot"),  # a robot answers
+    ]  # fmt: skip
+    r = reference_metrics(recs, as_of=None, shop_accounts={"s1": {"s1-sub"}}, **PDD)
+    assert r["excluded"] == {"system": 1, "duplicate": 2, "same_shop": 2}
+    # asked: a, b, c = 3; answered: only c = 1/3
+    assert daily(r, "inquiries", D7) == (3, None, 3.0)
+    assert daily(r, "reply_rate", D7) == (1, 3, 1 / 3)
+
+
+def many(n: int, answered: int) -> list[dict]:
+    """n buyers asking at 09:00 + i minutes; the first ``answered`` of them answered 10 s later."""
+    recs = []
+    for i in range(n):
+        t = f"{9 + i // 60:02d}:{i % 60:02d}:00"
+        recs.append(buyer(t, who=f"b{i}"))
+        if i < answered:
+            recs.append(agent(t[:-2] + "10", who=f"b{i}"))
+    return recs
+
+
+@pytest.mark.parametrize(
+    "n, answered, found",
+    [
+        (101, 50, {"pinduoduo.activity_floor", "pinduoduo.daily_fine"}),  # 50/101 ≈ 0.495 < 0.5, 101 > 100
+        (101, 51, set()),  # 51/101 ≈ 0.505: not < 0.5
+        (102, 51, set()),  # 51/102 = 0.5 exactly: not < 0.5 (§7.11 strict)
+        (100, 49, {"pinduoduo.activity_floor"}),  # 0.49 < 0.5, but 100 is not > 100: no fine
+        (100, 0, {"pinduoduo.activity_floor"}),  # 0/100 = 0.0
+    ],
+)
+def test_pinduoduo_fine_edges(n, answered, found):
+    r = reference_metrics(many(n, answered), as_of=None, **PDD)
+    assert daily(r, "inquiries", D7) == (n, None, float(n))
+    assert daily(r, "reply_rate", D7) == (answered, n, answered / n)
+    v = reference_violations(r["daily"])
+    assert {k[0] for k in v} == found
+    assert all(key[1:] == ("s1", D7) and value == answered / n for key, value in v.items())
