@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 import auditor.io  # noqa: F401  (registers the readers)
 from auditor import __version__
-from auditor.duck import one, run
+from auditor.detect import DETECTORS, DetectContext, Lead, RecRef
+from auditor.duck import insert_rows, one, run
 from auditor.engine.connection import EngineSettings, connect, lock
 from auditor.engine.evidence import RoundRow
 from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
@@ -39,6 +41,7 @@ from auditor.models import (
     DayEvidence,
     Eligibility,
     Fine,
+    Flag,
     Inputs,
     MetricDefinition,
     MetricRow,
@@ -161,6 +164,8 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         findings.extend(got)
         unevaluated.extend(missed)
 
+    leads = detect_all(con, pack, start_day, end_day)
+
     seen_shops = [r[0] for r in con.execute("SELECT DISTINCT shop_id FROM records WHERE code IS NULL AND exclusion IS NULL ORDER BY shop_id").fetchall()]
     notes = list(shops.problems)
     if options.shops:
@@ -177,6 +182,7 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
     ledger = tally(con, files, outcomes, formats, skipped)
     shown = {f.idx: f.shown for f in files}
     violations = sorted((_violation(pack, f, shown) for f in findings), key=lambda v: (v.shop_id, v.period.start, v.period.end, v.rule_id))
+    flags = _flags(con, pack, leads, shown)
     return AuditReport(
         auditor_version=__version__,
         policy=PolicyRef(name=pack.name, version=pack.version, digest=loaded.digest),
@@ -199,12 +205,13 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
             key=lambda m: (m.shop_id, m.period.start, m.period.end, m.metric, m.agent_id is not None, m.agent_id or ""),
         ),
         violations=violations,
-        flags=[],
+        flags=flags,
+        flag_notice=FLAG_NOTICE if leads else None,
         not_evaluated=sorted(
             (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason, days=[day_to_iso(d) for d in u.days]) for u in unevaluated),
             key=lambda n: (n.shop_id or "", n.rule_id),
         ),
-        summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, answers),
+        summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, flags, answers),
         definitions=[_definition(m) for m in pack.metrics],
     )
 
@@ -224,11 +231,87 @@ def _definition(m: MetricSpec) -> MetricDefinition:
     )
 
 
-def _summary(pack: Pack, shop_ids: list[str], listed: dict[str, ShopInfo], violations: list[Violation], answers: list[Answer]) -> list[ShopSummary]:
+FLAG_NOTICE = {
+    "en": "A flag is a lead for a person to check, not a verdict: it says what pattern the records show and how strongly, with the records behind it.",
+    "zh": "标记是供人工核查的线索，而非定论：它说明记录中出现了什么模式、程度如何，并列出相关记录。",
+}
+
+
+def detect_all(con, pack: Pack, start_day: int, end_day: int) -> list[Lead]:  # type: ignore[no-untyped-def]
+    ctx = DetectContext(con=con, pack=pack, start_day=start_day, end_day=end_day, max_evidence=pack.evidence.max_rounds)
+    leads: list[Lead] = []
+    for spec in pack.detectors:
+        if spec.enabled:
+            leads.extend(DETECTORS[spec.detector](spec).detect(ctx))
+    return leads
+
+
+def _flags(con, pack: Pack, leads: list[Lead], shown: dict[int, str]) -> list[Flag]:  # type: ignore[no-untyped-def]
+    """Leads as report flags, with every record pointer resolved to file, line, msg_id and timestamp (one query)."""
+    ids = sorted({v.rec_id for lead in leads for item in lead.evidence for v in _refs_in(item)})
+    refs: dict[int, RecordRef] = {}
+    if ids:
+        run(con, "CREATE OR REPLACE TEMP TABLE flag_refs (rec_id BIGINT)")
+        insert_rows(con, "flag_refs", [(i,) for i in ids])
+        for rec_id, fi, line, msg_id, ts in con.execute(
+            "SELECT r.rec_id, r.file_idx, r.line, r.msg_id, r.ts FROM records r JOIN flag_refs f USING (rec_id)"
+        ).fetchall():
+            refs[rec_id] = RecordRef(file=shown[fi], line=line, msg_id=msg_id, ts=ts)
+    specs = {d.detector: d for d in pack.detectors}
+    out = []
+    for lead in leads:
+        spec = specs[lead.detector]
+        out.append(
+            Flag(
+                detector=lead.detector,
+                shop_id=lead.shop_id,
+                agent_id=lead.agent_id,
+                period=Period(start=day_to_iso(lead.start_day), end=day_to_iso(lead.end_day)),
+                score=fix(lead.score),  # type: ignore[arg-type]
+                summary=lead.summary_en,
+                summary_zh=lead.summary_zh,
+                title={"zh": spec.title.zh, "en": spec.title.en},
+                measures={k: fix(v) for k, v in lead.measures.items()},  # type: ignore[misc]
+                evidence=[_resolve(item, refs) for item in lead.evidence],
+                evidence_total=lead.evidence_total,
+                citation=_citation(spec.citation),
+                severity=spec.severity,
+            )
+        )
+    return sorted(out, key=lambda f: (f.shop_id, f.period.start, f.period.end, f.detector, f.agent_id is not None, f.agent_id or ""))
+
+
+def _refs_in(value: Any) -> list[RecRef]:
+    if isinstance(value, RecRef):
+        return [value]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in _refs_in(v)]
+    return []
+
+
+def _resolve(value: Any, refs: dict[int, RecordRef]) -> Any:
+    """Evidence as plain JSON: record pointers become {file, line, msg_id, ts}; floats are rounded like figures."""
+    if isinstance(value, RecRef):
+        return refs[value.rec_id].model_dump()
+    if isinstance(value, dict):
+        return {k: _resolve(v, refs) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_resolve(v, refs) for v in value]
+    if isinstance(value, float):
+        return fix(value)
+    return value
+
+
+def _summary(
+    pack: Pack, shop_ids: list[str], listed: dict[str, ShopInfo], violations: list[Violation], flags: list[Flag], answers: list[Answer]
+) -> list[ShopSummary]:
     out = []
     for sid in shop_ids:
         mine = [v for v in violations if v.shop_id == sid]
-        counts = {s: sum(1 for v in mine if v.severity == s) for s in ("error", "warning", "info")}
+        theirs = [f for f in flags if f.shop_id == sid]
+        counts = {s: sum(1 for v in mine if v.severity == s) + sum(1 for f in theirs if f.severity == s) for s in ("error", "warning", "info")}
         fines: dict[str, list[float]] = {}
         for v in mine:
             if v.consequence.get("type") == "fine" and v.consequence.get("amount") is not None:

@@ -145,13 +145,19 @@ class Violation(_Model):
 
 
 class Flag(_Model):
+    """A gaming lead: a pattern seen in a shop's or agent's records, scored in [0, 1]. A lead to check, not a verdict."""
+
     detector: str
     shop_id: str
     agent_id: str | None
     period: Period
-    score: float
-    summary: str
+    score: float = Field(description="How strongly the records show the pattern, in [0, 1]; the pack's doc says how it is computed.")
+    summary: str = Field(description="What was seen, in plain English.")
+    summary_zh: str = Field(description="What was seen, in plain Chinese.")
+    title: dict[str, str]
+    measures: dict[str, float | int] = Field(description="The numbers the score is computed from.")
     evidence: list[dict[str, Any]]
+    evidence_total: int = Field(description="How many items stand behind the flag; `evidence` lists the strongest of them.")
     citation: Citation
     severity: str = "warning"
 
@@ -213,6 +219,7 @@ class AuditReport(_Model):
     violations: list[Violation]
     flags: list[Flag]
     not_evaluated: list[NotEvaluated] = Field(default_factory=list)
+    flag_notice: dict[str, str] | None = Field(default=None, description="Present when there are flags: what a flag is and is not.")
     summary: list[ShopSummary] = Field(default_factory=list, description="Per shop: findings, fines in the period, eligibility on the as-of day.")
     definitions: list[MetricDefinition] = Field(default_factory=list, description="What each metric in `metrics` means, from the pack.")
 

@@ -239,6 +239,74 @@ class EligibilityCheck(_Strict):
     )
 
 
+class _DetectorBase(_Strict):
+    """A gaming detector: a pattern sellers use to lift their figures, scored in [0, 1] per shop or agent.
+
+    A flag is a lead for a person to check, not a verdict. Flags scoring at or
+    above `min_score` are reported; each cites the clause the pattern exploits.
+    """
+
+    enabled: bool = Field(default=True, description="Switch the detector off without deleting its settings.")
+    title: Text
+    doc: Text = Field(description="What the pattern is and what the score means, in plain words.")
+    severity: Literal["error", "warning", "info"] = Field(default="warning", description="Severity of its flags (counts for --fail-on).")
+    min_score: float = Field(default=0.5, ge=0, le=1, description="Flags scoring below this are not reported.")
+    citation: Citation
+
+
+class DelayedReplyDetector(_DetectorBase):
+    """Slow replies piling up just past a timing cut-off (a cliff), compared with the latencies just before it and further out."""
+
+    detector: Literal["delayed_reply"]
+    cut_seconds: float = Field(default=1800, gt=0, description="The cut-off past which the platform stops timing a wait.")
+    window_seconds: float = Field(default=120, gt=0, description="Width of the pile just past the cut, and of the bands it is compared with.")
+    min_pile: int = Field(default=5, ge=1, description="Rounds in the pile for a full-strength score; fewer scale it down.")
+    by: list[Literal["shop", "agent"]] = Field(default_factory=lambda: ["agent", "shop"], min_length=1, description="Score per agent and/or per shop.")
+
+
+class CloseReopenDetector(_DetectorBase):
+    """Sessions closed before any reply and answered later without the buyer writing again: the wait the platform did not time."""
+
+    detector: Literal["close_reopen"]
+    min_untimed_seconds: float = Field(default=60, ge=0, description="A pair counts when the reply comes at least this long after the close.")
+    pairs_for_full_score: int = Field(default=3, ge=1, description="Pairs in the period that make the score 1; fewer scale it.")
+    by: list[Literal["shop", "agent"]] = Field(default_factory=lambda: ["agent", "shop"], min_length=1, description="Score per agent and/or per shop.")
+
+
+class BotAsHumanDetector(_DetectorBase):
+    """Role-`agent` messages that no person types: templated texts, inhuman speed, machine-regular latencies."""
+
+    detector: Literal["bot_as_human"]
+    max_chars_per_minute: float = Field(default=300, gt=0, description="Faster than this (text length over time since the buyer's message) no person types.")
+    template_min_buyers: int = Field(default=5, ge=2, description="A normalised text sent to at least this many buyers is a template.")
+    min_messages: int = Field(default=20, ge=1, description="Agents with fewer replies in the period are not scored.")
+    weights: dict[Literal["template", "speed", "regularity"], float] = Field(
+        default_factory=lambda: {"template": 0.3, "speed": 0.4, "regularity": 0.3},
+        description="Weights of the three signals in the score; they are normalised to sum to 1.",
+    )
+
+
+class FakeChatDetector(_DetectorBase):
+    """Inquiries from friendly accounts: trivial rounds answered at once, the same buyers across shops, bunched on some days."""
+
+    detector: Literal["fake_chat"]
+    trivial_max_chars: int = Field(default=6, ge=0, description="A buyer message this short (or empty) is trivial.")
+    answer_within_seconds: float = Field(default=30, gt=0, description="A trivial round answered this fast counts toward the pattern.")
+    min_shops: int = Field(default=2, ge=1, description="A buyer seen in at least this many shops with only trivial rounds is in a ring.")
+    min_ring_buyers: int = Field(default=5, ge=1, description="Ring buyers a shop needs for a full-strength score; fewer scale it.")
+    weights: dict[Literal["share", "bunching"], float] = Field(
+        default_factory=lambda: {"share": 0.6, "bunching": 0.4},
+        description="Weights of the ring's share of the shop's inquiries and of how the ring bunches on few days.",
+    )
+
+
+Detector = Annotated[
+    DelayedReplyDetector | CloseReopenDetector | BotAsHumanDetector | FakeChatDetector,
+    Field(discriminator="detector"),
+]
+DetectorSpec = DelayedReplyDetector | CloseReopenDetector | BotAsHumanDetector | FakeChatDetector
+
+
 class Pack(_Strict):
     """A policy pack: a platform's rules as data."""
 
@@ -255,6 +323,7 @@ class Pack(_Strict):
     metrics: list[Metric] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
     eligibility: list[EligibilityCheck] = Field(default_factory=list, description="Questions answered per shop on the as-of day.")
+    detectors: list[Detector] = Field(default_factory=list, description="Gaming detectors and their settings; leave one out or set `enabled: false` to switch it off.")
 
     def metric(self, metric_id: str) -> MetricSpec:
         for m in self.metrics:
