@@ -64,6 +64,13 @@ def semantic_problems(loaded: LoadedPack, shown: str) -> list[PolicyProblem]:
             add(("rules", i, "consequence"), "a fine needs an amount and a currency", "add `amount:` and `currency:` (e.g. CNY)")
         _check_citation(loaded, r.citation, ("rules", i, "citation"), add)
 
+    detectors: set[str] = set()
+    for i, d in enumerate(pack.detectors):
+        if d.detector in detectors:
+            add(("detectors", i, "detector"), f"detector `{d.detector}` is configured twice", "keep one entry per detector")
+        detectors.add(d.detector)
+        _check_citation(loaded, d.citation, ("detectors", i, "citation"), add)
+
     check_ids: set[str] = set()
     for i, e in enumerate(pack.eligibility):
         if e.id in check_ids:

@@ -61,6 +61,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _evidence_line(item: dict[str, object]) -> str:
+    """One evidence item of a flag in a line: its kind, then each field, records shown as file:line."""
+    parts = []
+    for k, v in item.items():
+        if k == "kind":
+            continue
+        if isinstance(v, dict) and "file" in v and "line" in v:
+            parts.append(f"{k} {v['file']}:{v['line']}")
+        elif isinstance(v, float):
+            parts.append(f"{k} {v:g}")
+        elif isinstance(v, (list, dict)):
+            parts.append(f"{k} [{len(v)}]")
+        else:
+            parts.append(f"{k} {v}")
+    return f"{item.get('kind', 'item')}: " + ", ".join(parts)
+
+
 def _count_label(findings: list) -> str:  # type: ignore[type-arg]
     if not findings:
         return "ok"
@@ -102,6 +119,7 @@ class TableReporter(Reporter):
         self._shops(con, report, defs)
         self._agents(con, report, defs)
         self._violations(con, report, defs)
+        self._flags(con, report)
         self._per_shop(con, report)
         self._summary(con, report)
         out.write(buf.getvalue().encode("utf-8"))
@@ -315,6 +333,26 @@ class TableReporter(Reporter):
             return f"buyer {e.buyer_id} asked at {first}, answered at {e.reply.file}:{e.reply.line}{lat}{rounds}"
         lat = f"{e.latency_s:g} s" if e.latency_s is not None else "unanswered"
         return f"buyer {e.buyer_id}: {first} → {lat}"
+
+    def _flags(self, con: Console, r: AuditReport) -> None:
+        if not r.flags:
+            return
+        con.print(_t(f"Gaming leads ({len(r.flags)})", "bold"))
+        if r.flag_notice:
+            con.print(_t(f"  {r.flag_notice.get('en', '')}"))
+            con.print(_t(f"  {r.flag_notice.get('zh', '')}"))
+        for f in r.flags:
+            who = f"shop {f.shop_id}" + (f"  agent {f.agent_id}" if f.agent_id else "")
+            con.print(_t(f"  {f.severity.upper():7} {f.detector}  {who}  score {f.score:.2f}", SEVERITY_STYLE.get(f.severity, "")))
+            con.print(_t(f"{INDENT}{f.title.get('en', '')} / {f.title.get('zh', '')}"))
+            con.print(_t(f"{INDENT}{f.summary}"))
+            con.print(_t(f"{INDENT}{f.summary_zh}"))
+            con.print(_t(f"{INDENT}「{f.citation.text}」 — {f.citation.source}"))
+            for item in f.evidence[:MAX_EVIDENCE_SHOWN]:
+                con.print(_t(f"{INDENT}e.g. {_evidence_line(item)}"))
+            if f.evidence_total > MAX_EVIDENCE_SHOWN:
+                con.print(_t(f"{INDENT}… {f.evidence_total} items behind this flag; the JSON report lists up to {len(f.evidence)}"))
+        con.print()
 
     def _per_shop(self, con: Console, r: AuditReport) -> None:
         # The shop table already counts findings per shop; this section earns its place with fines and eligibility.
