@@ -259,8 +259,25 @@ class DelayedReplyDetector(_DetectorBase):
 
     detector: Literal["delayed_reply"]
     cut_seconds: float = Field(default=1800, gt=0, description="The cut-off past which the platform stops timing a wait.")
-    window_seconds: float = Field(default=120, gt=0, description="Width of the pile just past the cut, and of the bands it is compared with.")
-    min_pile: int = Field(default=5, ge=1, description="Rounds in the pile for a full-strength score; fewer scale it down.")
+    window_seconds: float = Field(default=120, gt=0, description="Width of the pile just past the cut, (cut, cut + window].")
+    neighbour_windows: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Width, in windows, of each neighbouring band the pile is compared with: (cut - n*window, cut] before it and "
+        "(cut + window, cut + (n+1)*window] beyond it. Wider bands predict the pile with less noise.",
+    )
+    noise_sd: float = Field(
+        default=1.5,
+        ge=0,
+        description="Allowance for chance: the pile must exceed the neighbours' prediction by this many times sqrt(prediction + 1) "
+        "(Poisson count noise) before any of it counts as excess. 0 turns the allowance off.",
+    )
+    min_pile: int = Field(
+        default=6,
+        ge=1,
+        description="Rounds in the pile for a full-strength score; fewer scale it down (score = excess / max(pile, min_pile)).",
+    )
     by: list[Literal["shop", "agent"]] = Field(default_factory=lambda: ["agent", "shop"], min_length=1, description="Score per agent and/or per shop.")
 
 
@@ -277,27 +294,86 @@ class BotAsHumanDetector(_DetectorBase):
     """Role-`agent` messages that no person types: templated texts, inhuman speed, machine-regular latencies."""
 
     detector: Literal["bot_as_human"]
-    max_chars_per_minute: float = Field(default=300, gt=0, description="Faster than this (text length over time since the buyer's message) no person types.")
+    max_chars_per_minute: float = Field(
+        default=300, gt=0, description="A reply faster than this (its length over the time since the round's first buyer message) no person types."
+    )
     template_min_buyers: int = Field(default=5, ge=2, description="A normalised text sent to at least this many buyers is a template.")
-    min_messages: int = Field(default=20, ge=1, description="Agents with fewer replies in the period are not scored.")
+    min_messages: int = Field(default=20, ge=1, description="Agents with fewer messages in the period are not scored.")
+    min_chars: int = Field(
+        default=10, ge=1, description="Only texts at least this long (characters, whitespace not counted) count for the template and speed signals."
+    )
+    regular_window_seconds: float = Field(
+        default=2, gt=0, description="Replies whose latencies all fall within a window this wide are clockwork; regularity is the largest such share."
+    )
+    share_for_full: float = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        description="The share of an agent's replies that, fast or clockwork, makes the speed or regularity signal 1; smaller shares scale it.",
+    )
     weights: dict[Literal["template", "speed", "regularity"], float] = Field(
         default_factory=lambda: {"template": 0.3, "speed": 0.4, "regularity": 0.3},
-        description="Weights of the three signals in the score; they are normalised to sum to 1.",
+        description="Weights of the three signals in the score (missing = 0); they are normalised to sum to 1.",
     )
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weight(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v
 
 
 class FakeChatDetector(_DetectorBase):
     """Inquiries from friendly accounts: trivial rounds answered at once, the same buyers across shops, bunched on some days."""
 
     detector: Literal["fake_chat"]
-    trivial_max_chars: int = Field(default=6, ge=0, description="A buyer message this short (or empty) is trivial.")
-    answer_within_seconds: float = Field(default=30, gt=0, description="A trivial round answered this fast counts toward the pattern.")
-    min_shops: int = Field(default=2, ge=1, description="A buyer seen in at least this many shops with only trivial rounds is in a ring.")
+    trivial_max_chars: int = Field(
+        default=6, ge=0, description="A buyer message at most this many characters long (spaces around it not counted; empty or absent = 0) is trivial."
+    )
+    answer_within_seconds: float = Field(
+        default=30, gt=0, description="A trivial round (one buyer message) counts toward the pattern when a valid reply came within this many seconds."
+    )
+    min_shops: int = Field(
+        default=2,
+        ge=1,
+        description="A buyer whose every round in the period is trivial is in a ring when seen in at least this many shops; "
+        "1 lets a single shop's own trivial-only buyers form a ring.",
+    )
     min_ring_buyers: int = Field(default=5, ge=1, description="Ring buyers a shop needs for a full-strength score; fewer scale it.")
+    share_for_full_signal: float = Field(
+        default=0.15,
+        gt=0,
+        le=1,
+        description="The ring's share of the shop's inquiries on the days it was active (averaged over its inquiries) that gives a full "
+        "share signal; share signal = min(1, share / this).",
+    )
+    stake_margin: float = Field(
+        default=0.1,
+        ge=0,
+        description="A threshold rule is at stake on a figure when, without the ring's inquiries, each of its conditions holds or misses "
+        "by at most this fraction of its threshold (0.1: a rate under 0.55 is near a 0.5 floor), and the ring moves the figure away "
+        "from breaking it. 0: only figures the rule breaks without the ring.",
+    )
+    stake_boost: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="How far the score moves towards 1 when the ring's inquiries fall on figures where a rule is at stake: "
+        "score = base + stake_boost * stake * (1 - base), stake = the share of ring inquiries on such figures. Below 0.5, a stake "
+        "alone never makes a lead. 0 turns the boost off.",
+    )
     weights: dict[Literal["share", "bunching"], float] = Field(
         default_factory=lambda: {"share": 0.6, "bunching": 0.4},
-        description="Weights of the ring's share of the shop's inquiries and of how the ring bunches on few days.",
+        description="Weights of the ring's share of the shop's inquiries and of how the ring bunches on few days (missing = 0); normalised to sum to 1.",
     )
+
+    @field_validator("weights")
+    @classmethod
+    def _some_fake_chat_weight(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v
 
 
 Detector = Annotated[

@@ -118,10 +118,13 @@ def test_eligibility_blocked_by_an_unknown_rule(pdd_copy: Path, unknown: str) ->
 
 def test_eligibility_check_listed_twice(pdd_copy: Path) -> None:
     text = (pdd_copy / "pack.yaml").read_text(encoding="utf-8")
-    block = text[text.index("  - id: activities\n"):]
-    (pdd_copy / "pack.yaml").write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
+    start = text.index("  - id: activities\n")
+    end = text.index("\n\n", start) + 1  # the check's block ends at the first blank line
+    block = text[start:end]
+    edited = text[:end] + block + text[end:]
+    (pdd_copy / "pack.yaml").write_text(edited, encoding="utf-8")
     (msg,) = _problems(pdd_copy)
-    line = [i for i, s in enumerate(text.splitlines() + block.splitlines(), 1) if s == "  - id: activities"][1]
+    line = [i for i, s in enumerate(edited.splitlines(), 1) if s == "  - id: activities"][1]
     assert f"pack.yaml:{line}: eligibility check `activities` is listed twice" in msg
 
 

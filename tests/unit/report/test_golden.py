@@ -210,3 +210,51 @@ def test_every_float_in_the_report_is_rounded(pdd_report) -> None:  # type: igno
     floats = [("value", v.value) for v in pdd_report.violations] + [("threshold", v.threshold) for v in pdd_report.violations]
     floats += [("metric", m.value) for m in pdd_report.metrics]
     assert [(what, x) for what, x in floats if fix(x) != x] == []
+
+
+FLAGS = GOLDEN / "flags"
+
+
+@pytest.fixture(scope="module")
+def flags_report():  # type: ignore[no-untyped-def]
+    return _audit_at_root("tests/golden/flags/input", AuditOptions(policy="taobao", as_of="2026-03-10"))  # type: ignore[arg-type]
+
+
+def test_flags_golden_input_is_what_its_script_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import runpy
+
+    script = FLAGS / "make_input.py"
+    before = (FLAGS / "input" / "chats.jsonl").read_bytes()
+    runpy.run_path(str(script), run_name="__main__")
+    assert (FLAGS / "input" / "chats.jsonl").read_bytes() == before
+
+
+def test_flags_hand_checked(flags_report) -> None:  # type: ignore[no-untyped-def]
+    # make_input.py's docstring: one shop per pattern, each flagged for it alone; g_honest is not flagged.
+    got = sorted(((f.detector, f.shop_id, f.agent_id) for f in flags_report.flags), key=lambda k: (k[0], k[1], k[2] or ""))
+    assert got == [
+        ("bot_as_human", "g_bot", "r1"),
+        ("close_reopen", "g_close", None),
+        ("close_reopen", "g_close", "c1"),
+        ("delayed_reply", "g_delay", None),
+        ("delayed_reply", "g_delay", "d1"),
+        ("fake_chat", "g_ringa", None),
+        ("fake_chat", "g_ringb", None),
+    ]
+    close = next(f for f in flags_report.flags if f.detector == "close_reopen" and f.agent_id is None)
+    # 3 pairs, each answered 20 min after the buyer asked and 10 s after the close: untimed 1190 s each.
+    assert close.score == 1.0 and close.measures["pairs"] == 3 and close.measures["untimed_s"] == 3 * 1190.0
+    delay = next(f for f in flags_report.flags if f.detector == "delayed_reply" and f.agent_id == "d1")
+    assert delay.measures["pile"] == 8 and delay.evidence_total == 8  # replies at 1805 + 13 i s, i = 0..7, all within (1800, 1920]
+    for f in flags_report.flags:
+        assert f.citation.text and f.summary and f.summary_zh
+        assert 0.5 <= f.score <= 1
+    assert flags_report.flag_notice is not None
+    assert all(s.findings["warning"] >= 1 for s in flags_report.summary if s.shop_id != "g_honest")
+
+
+@pytest.mark.parametrize("fmt", formats())
+def test_flags_golden_bytes(flags_report, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from auditor.report import REPORTERS
+
+    _check_golden(FLAGS / fmt / f"report{REPORTERS[fmt].suffix}", render(flags_report, fmt))
