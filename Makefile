@@ -31,3 +31,8 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
+
+# Recall and false leads of the gaming detectors on simulated data (tools/simulate.py); slow, not part of `make test`.
+.PHONY: detectors-table
+detectors-table: $(STAMP)
+	$(BIN)/python tools/measure_detectors.py --write docs/detectors.md

@@ -13,7 +13,7 @@ Taobao part
 -----------
 
 What it is: one month (2026-10-01 .. 2026-10-31, Asia/Shanghai) of synthetic
-Taobao-style customer-service chats of five shops, in the input format of
+Taobao-style customer-service chats of six shops, in the input format of
 CONTRACT.md section 1. The audit's default as-of is 2026-10-31, so its period
 is 10-02 .. 10-31 and the few chats of 10-01 are excluded as ``out_of_period``.
 
@@ -44,6 +44,17 @@ The shops (expected character under the ``taobao`` pack, service hours 08-24):
   tb_small  1 agent, 2-3 chats a day, replies in 10-240 s; misses the targets.
             Stored as CSV (RFC 4180 quoting: texts with commas, quotes and
             embedded newlines) with mostly naive timestamps.
+  tb_auto   2 agents on 09-23 and a robot passed off as a person: it sends as
+            the sub-account tb_auto:xiaozhi with role ``agent`` (not ``bot``),
+            one of 3 stock texts 1-2 s after the buyer, to 90 % of first
+            messages and some later ones, at any hour. Its messages count as
+            valid replies, so the shop meets both targets (3-minute rate
+            ~0.94); the bot_as_human detector flags tb_auto:xiaozhi. Generated
+            last, from the same seeded stream, so adding it left the five shops
+            above byte-identical.
+
+Gaming flags expected: tb_slow delayed_reply and close_reopen (the shop and
+both agents), tb_auto:xiaozhi bot_as_human; no other shop is flagged.
 
 Also scattered over the files: platform notices (role ``system``), spam ``ad``s
 and product-card ``notice``s from buyer-side accounts, agent replies without a
@@ -102,6 +113,14 @@ walked for chat files (a .csv in it would be read as chats).
                morning, which is too late for the day they asked. Its main
                account ``pdd_gadget`` sends a test message (same_shop); three
                lines are repeated verbatim (duplicates). No finding, eligible.
+  The fake_chat ring: 15 friendly accounts (PDD_RING, ids outside every
+  pool of real buyers) send one trivial message each ("在吗", "1", ...) in the
+  evening, answered by an agent within 2-10 s: all 15 at pdd_orchard on 10-25
+  (so 63 of the 127 real buyers, 49.6 %, become 78 of 142, 54.9 %: the ring
+  keeps the shop above the floor and clear of the fine) and 8 + 7 at pdd_home
+  on 10-26 and 10-27. They count among those days' buyers and answered
+  buyers, so every figure above stays as stated. Both shops get a fake_chat
+  flag; no other shop does.
   pdd_new      a robot shop missing from pdd-shops.csv, stored as CSV with
                naive timestamps: noted in ``inputs.notes``, audited with no
                category, so below_peers is not evaluated for it
@@ -119,8 +138,9 @@ separated by ``;``) for every shop but pdd_new.
 
 Expected result: exit 1; 4 activity_floor errors and 2 daily_fine errors
 (pdd_orchard, 2000 CNY), 1 below_peers warning (pdd_home 10-18 .. 10-21);
-not_evaluated: below_peers for pdd_home (10-11) and pdd_new; eligible for
-activities on 10-31: every shop but pdd_orchard.
+fake_chat flags (warnings) for pdd_orchard and pdd_home; not_evaluated:
+below_peers for pdd_home (10-11) and pdd_new; eligible for activities on
+10-31: every shop but pdd_orchard.
 """
 from __future__ import annotations
 
@@ -142,18 +162,25 @@ DAY0 = datetime(2026, 10, 1)  # local midnight, Asia/Shanghai; times are ms afte
 DAYS, SEC, HOUR, DAY = 31, 1000, 3_600_000, 86_400_000
 END = DAYS * DAY - SEC  # nothing after 2026-10-31 23:59:59 local (as-of stays 10-31)
 
+# tb_auto's robot, which sends as the sub-account tb_auto:xiaozhi with role agent (bot_as_human)
+BOT_AS_AGENT = ["亲，您好，欢迎光临本店，请问有什么可以帮您的吗？", "亲，您的问题已收到，这边为您查询一下，请稍等哦~",
+                "亲，本店商品均为现货，下单后24小时内发货，请放心购买~"]
+
 # Per shop: category, agents (sub-account names), chats per day, buyer pool size,
 # hour-of-day weights, staffed hours, reply latency ranges (s) of first and later
 # rounds, and the odds that a round is unanswered / waits > 30 min / is held just
 # past 30 min / is slow (181-900 s) / is closed before a late reply / that a bot
-# answers a first message. ``test``: own accounts that chat with the shop.
+# answers a first message. ``test``: own accounts that chat with the shop. The bot sends
+# as ``bot_role`` (``agent`` for tb_auto: a robot passed off as a person) from the sub-account
+# ``bot_name``, ``bot_ms`` after the buyer, one of ``bot_texts``.
 DAYTIME = [2, 1, 1, .5, .5, .5, 1, 2, 4, 7, 9, 9, 7, 6, 8, 9, 8, 7, 6, 7, 9, 10, 9, 5]
 NIGHTLY = [9, 8, 7, 6, 5, 6, 7, 9, 7, 6, 6, 6, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 9]
 
 
 def profile(category, agents, per_day, pool, first, later, **odds):
     base = dict(hours=DAYTIME, staffed=(8, 24), unans=0, long=0, held=0, slow=0, close=0,
-                bot=0, robot=False, test=[])
+                bot=0, robot=False, test=[], bot_role="bot", bot_name="dianxiaomi", bot_ms=(300, 2500),
+                bot_texts=None)
     return {**base, **odds, "category": category, "agents": agents, "per_day": per_day,
             "pool": pool, "first": first, "later": later}
 
@@ -170,6 +197,10 @@ SHOPS = {
                         unans=.01, long=.005, slow=.01, robot=True, test=["tb_night:yezi"]),
     "tb_small": profile("knitwear", ["laoban"], 2.5, 45, (10, 240), (10, 200),
                         staffed=(9, 22), unans=.05, long=.02, slow=.05),
+    # Last, so that the five shops above draw exactly what they drew before it was added.
+    "tb_auto": profile("apparel", ["xiaoyu", "dabao"], 14, 350, (8, 40), (5, 40), staffed=(9, 23),
+                       unans=.01, slow=.01, bot=.9, bot_role="agent", bot_name="xiaozhi",
+                       bot_ms=(1000, 2000), bot_texts=BOT_AS_AGENT),
 }
 
 GREET = ["在吗", "你好", "亲，在吗？", "老板在吗", "hello", "有人吗"]
@@ -274,7 +305,7 @@ def conversation(rng: random.Random, shop: str, p: dict, buyer: str, start: int)
         if not staffed and p["robot"] and not p["bot"]:
             add("bot", t + rng.randint(400, 1500), BOT_NIGHT, bot)
         elif p["bot"] and rng.random() < (p["bot"] if rnd == 0 else .3):
-            add("bot", t + rng.randint(300, 2500), rng.choice(BOT), bot)
+            add(p["bot_role"], t + rng.randint(*p["bot_ms"]), rng.choice(p["bot_texts"] or BOT), f"{shop}:{p['bot_name']}")
         if closed_early:
             add("agent", t + rng.randint(2, 20) * SEC, None, f"{shop}:{agent}", "close")
         if reply is None:
@@ -430,6 +461,7 @@ def write_shops() -> None:
              "# one of them is a same-shop conversation and is excluded."]
     for shop, p in SHOPS.items():
         accounts = [shop] + [f"{shop}:{a}" for a in p["agents"] + ["dianxiaomi"] * p["robot"]]
+        accounts += [f"{shop}:{p['bot_name']}"] * (p["bot_role"] == "agent")
         accounts += [a for a in p["test"] if a not in accounts]
         quoted = ", ".join(f'"{a}"' for a in accounts)
         lines.append(f"- {{shop_id: {shop}, platform: taobao, category: {p['category']}, "
@@ -445,17 +477,19 @@ PDD_SEED = 20261102
 
 
 def pdd_profile(category, goods, fmt, agents, per_day, pool, share, *, robot=False,
-                staffed=(8, 23), days=None, test=(), next_morning=False):
+                staffed=(8, 23), days=None, test=(), next_morning=False, ring=None):
     """A Pinduoduo shop. ``category``: as in pdd-shops.csv (None: left out of it); ``goods``: what
     its buyers ask about; ``per_day``: inquiring buyers on an ordinary day (+-20 %); ``share``:
     the range of the share of them answered that day; ``days``: day index (0 = 10-01) ->
     (buyers or None, share or range); ``robot``: a robot answers within seconds at any hour,
     otherwise people answer in the ``staffed`` hours (an earlier question waits for the shift);
     ``next_morning``: a question after closing time is answered the next morning; ``test``:
-    the shop's own accounts that chat with it."""
+    the shop's own accounts that chat with it; ``ring``: day index -> (start, stop) slice of
+    PDD_RING, the friendly accounts that hold a fake chat with the shop that day (they are part
+    of the day's buyers and of those answered, so the day's figures stay as ``days`` says)."""
     return dict(category=category, goods=goods, fmt=fmt, agents=agents, per_day=per_day, pool=pool,
                 share=share, robot=robot, staffed=staffed, days=days or {}, test=list(test),
-                next_morning=next_morning)
+                next_morning=next_morning, ring=ring or {})
 
 
 HOME_DIP = (.76, .82)  # pdd_home on a bad day: below its peers (0.85-0.88) but far above 50 %
@@ -464,9 +498,11 @@ PDD_SHOPS = {
                              robot=True, test=["pdd_fresh:ceshi"]),
     "pdd_orchard": pdd_profile("fruit", "fruit", "jsonl", ["laozhang", "azhen"], 30, 700, (.89, .94),
                                days={7: (128, .35), 12: (100, .45), 19: (156, .30),
-                                     24: (142, .55), 30: (40, .40)}),
+                                     24: (142, .55), 30: (40, .40)},
+                               ring={24: (0, 15)}),
     "pdd_home": pdd_profile("home", "home", "jsonl", ["meimei", "dahai", "xiaoyu"], 32, 800, (.92, .97),
-                            days={d: (None, HOME_DIP) for d in (8, 9, 10, 11, 12, 17, 18, 19, 20, 25, 26)}),
+                            days={d: (None, HOME_DIP) for d in (8, 9, 10, 11, 12, 17, 18, 19, 20, 25, 26)},
+                            ring={25: (0, 8), 26: (8, 15)}),
     "pdd_gadget": pdd_profile("digital", "digital", "jsonl", ["afei"], 14, 300, (.88, .96),
                               staffed=(9, 22), next_morning=True, test=["pdd_gadget"]),
     "pdd_new": pdd_profile(None, "home", "csv", ["kefu1"], 16, 400, (.88, .95), robot=True),
@@ -497,6 +533,11 @@ PDD_BOT = ["【机器人】亲，您好！欢迎光临，有什么可以帮您�
 PDD_NIGHT = "亲，昨晚客服下班了，现在回复您："
 PDD_NOTICES = ["买家已付款，请在48小时内发货", "订单已发货", "买家申请退款", "拼单成功"]
 PDD_CARDS = ["[商品卡片] 对方正在浏览：陕西徐香猕猴桃5斤装", "[订单卡片] 对方发来一个订单"]
+# The fake_chat ring: 15 friendly accounts (ids outside every shop's pool of real buyers), used by
+# pdd_orchard on 10-25 (all 15) and pdd_home on 10-26 (8) and 10-27 (the other 7).
+PDD_RING = [f"pu{n:05d}" for n in sorted(random.Random(PDD_SEED + 2).sample(range(20000, 30000), 15))]
+PDD_TRIVIAL = ["在吗", "在", "1", "你好", "？", "hi"]
+PDD_RING_ANSWER = ["在的亲", "亲，在的", "您好，在的", "在呢亲"]
 PDD_SPAM = ["刷单兼职，日结200，加V: pdd8888", "代运营提升店铺权重，详聊Q 66668888"]
 
 
@@ -573,6 +614,13 @@ def pdd_conversation(rng: random.Random, shop: str, p: dict, buyer: str, day: in
     return recs
 
 
+def pdd_ring_chat(rng: random.Random, shop: str, p: dict, buyer: str, day: int) -> list[dict]:
+    """A friendly account's fake chat: one trivial message in the evening, answered within seconds, nothing more."""
+    t = day * DAY + 20 * HOUR + rng.randrange(90 * 60) * SEC
+    return [rec(shop, buyer, "buyer", t, rng.choice(PDD_TRIVIAL)),
+            rec(shop, buyer, "agent", t + rng.randint(2, 10) * SEC, rng.choice(PDD_RING_ANSWER), f"{shop}:{rng.choice(p['agents'])}")]
+
+
 def pdd_shop_records(rng: random.Random, shop: str, p: dict) -> list[dict]:
     pool = [f"pu{n:05d}" for n in sorted(rng.sample(range(1, 20000), p["pool"]))]
     recs: list[dict] = []
@@ -583,11 +631,14 @@ def pdd_shop_records(rng: random.Random, shop: str, p: dict) -> list[dict]:
             n = max(1, int(p["per_day"] * (0.2 if day == 0 else rng.uniform(0.8, 1.2)) + rng.random()))
         if isinstance(share, tuple):
             share = rng.uniform(*share)
-        buyers = rng.sample([b for b in pool if b not in waiting], n)
-        answered = int(n * share + .5)  # exactly this many buyers get a reply that day
+        ring = PDD_RING[slice(*p["ring"][day])] if day in p["ring"] else []  # friendly accounts: part of the n
+        buyers = rng.sample([b for b in pool if b not in waiting], n - len(ring))
+        answered = int(n * share + .5) - len(ring)  # exactly this many buyers (with the ring's) get a reply that day
         waiting = set(buyers[answered:]) if p["next_morning"] else set()
         for i, buyer in enumerate(buyers):
             recs += pdd_conversation(rng, shop, p, buyer, day, i < answered)
+        for buyer in ring:
+            recs += pdd_ring_chat(rng, shop, p, buyer, day)
     for me in p["test"]:  # the shop's own account testing the chat: same_shop
         t = rng.randrange(5, 30) * DAY + rng.randint(10, 20) * HOUR
         recs.append(rec(shop, me, "buyer", t, "测试一下，请勿回复", me))

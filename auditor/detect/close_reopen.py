@@ -9,8 +9,11 @@ is what a compliance team needs to see.
 A *pair* is a `close` by the shop side while a round is open (the buyer has
 asked and no valid reply has come), followed by the next valid reply in the
 same conversation with no buyer message between them, at least
-`min_untimed_seconds` after the close. A close after the reply, or a buyer
-who writes again after the close (the buyer reopened it), is not a pair.
+`min_untimed_seconds` after the close, on the same local day, in a round
+opened in service hours (the rounds the platform times). A close after the
+reply, a buyer who writes again after the close (the buyer reopened it), and
+a session closed for the night and answered next morning (an honest shift
+end, measured as a false lead in docs/detectors.md) are not pairs.
 
 Score: pairs / `pairs_for_full_score`, capped at 1 — each pair is a deliberate
 act, so a few are already a lead worth checking.
@@ -34,7 +37,7 @@ WITH conv AS (
   WHERE {USED} AND (kind = 'close' OR (role = 'buyer' AND kind = 'message') OR (kind = 'message' AND list_contains($valid_roles, role)))
 ), ahead AS (
   SELECT *,
-    min(CASE WHEN is_reply THEN {{'t': utc_ns, 'r': rec_id, 'a': sender_id}} END) OVER w AS next_reply,
+    min(CASE WHEN is_reply THEN {{'t': utc_ns, 'r': rec_id, 'a': sender_id, 'd': local_day}} END) OVER w AS next_reply,
     min(CASE WHEN is_ask THEN utc_ns END) OVER w AS next_ask_ns
   FROM conv
   WINDOW w AS (PARTITION BY shop_id, buyer_id ORDER BY utc_ns, side, rec_id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
@@ -46,7 +49,9 @@ JOIN rounds r
   ON r.shop_id = c.shop_id AND r.buyer_id = c.buyer_id AND r.local_day = c.local_day
  AND r.first_ns <= c.utc_ns AND (r.reply_ns IS NULL OR r.reply_ns > c.utc_ns)
 WHERE c.is_close
+  AND r.in_hours
   AND c.next_reply IS NOT NULL
+  AND c.next_reply.d = c.local_day
   AND (c.next_ask_ns IS NULL OR c.next_ask_ns > c.next_reply.t)
   AND c.next_reply.t - c.utc_ns >= $min_untimed_ns
 """

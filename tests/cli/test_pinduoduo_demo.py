@@ -6,7 +6,10 @@ pdd_orchard breaks the 50 % floor on 10-08, 10-13, 10-20 and 10-31 and is
 fined on the two busy days (> 100 inquiring buyers); pdd_home is below its
 category's peers on 10-18..10-21 (a warning), and its other dips are too short
 or broken by the day missing from pdd-peers.csv; pdd_new is not in
-pdd-shops.csv; pdd_fresh and pdd_gadget are healthy.
+pdd-shops.csv; pdd_fresh and pdd_gadget are healthy. A ring of 15 friendly
+accounts holds fake chats with pdd_orchard on 10-25 (which keeps it above the
+floor and clear of the fine that day) and with pdd_home on 10-26/10-27: both
+shops get a `fake_chat` flag, and no other shop does.
 """
 
 from __future__ import annotations
@@ -119,9 +122,9 @@ def test_summary_fines_and_eligibility(full: tuple[int, dict]) -> None:
     summary = {s["shop_id"]: s for s in report["summary"]}
     assert sorted(summary) == SHOP_IDS
     assert summary["pdd_orchard"]["fines"] == [{"currency": "CNY", "total": 2000, "findings": 2}]
-    assert summary["pdd_orchard"]["findings"]["error"] == 6
+    assert summary["pdd_orchard"]["findings"] == {"error": 6, "warning": 1, "info": 0}  # the warning: its fake_chat flag
     assert all(summary[s]["fines"] == [] for s in SHOP_IDS if s != "pdd_orchard")
-    assert summary["pdd_home"]["findings"] == {"error": 0, "warning": 1, "info": 0}
+    assert summary["pdd_home"]["findings"] == {"error": 0, "warning": 2, "info": 0}  # below_peers and fake_chat
     assert (summary["pdd_new"]["platform"], summary["pdd_new"]["category"]) == (None, None)
     assert (summary["pdd_home"]["platform"], summary["pdd_home"]["category"]) == ("pinduoduo", "home")
     eligible = {}
@@ -132,6 +135,34 @@ def test_summary_fines_and_eligibility(full: tuple[int, dict]) -> None:
     assert eligible == {"pdd_fresh": True, "pdd_gadget": True, "pdd_home": True, "pdd_new": True, "pdd_orchard": False}
     barred = summary["pdd_orchard"]["eligibility"][0]
     assert (barred["rule_id"], barred["value"], barred["threshold"]) == ("pinduoduo.activity_floor", 0.4, 0.5)
+
+
+def test_fake_chat_ring_is_flagged_in_both_shops_and_nowhere_else(full: tuple[int, dict]) -> None:
+    _, report = full
+    flags = {f["shop_id"]: f for f in report["flags"]}
+    assert [(f["detector"], f["shop_id"], f["agent_id"]) for f in report["flags"]] == [
+        ("fake_chat", "pdd_home", None), ("fake_chat", "pdd_orchard", None),
+    ]
+    source = (ROOT / "policies" / "pinduoduo" / "sources" / SOURCE).read_text(encoding="utf-8")
+    for shop, f in flags.items():
+        assert f["score"] >= 0.5 and f["severity"] == "warning"
+        assert f["citation"]["source"] == SOURCE and "假聊" in f["citation"]["text"] and f["citation"]["text"] in source
+        assert f["measures"]["ring_buyers"] == 15 and f["measures"]["ring_inquiries"] == 15
+        rounds = [e for e in f["evidence"] if e["kind"] == "ring_round"]
+        assert len(rounds) == 15 and all(e["message"]["file"] == f"{DATA}/{shop}.jsonl" and e["latency_s"] <= 10 for e in rounds)
+        ring = {e["buyer_id"] for e in f["evidence"] if e["kind"] == "ring_buyer"}
+        assert len(ring) == 15 and all(e["buyer_id"] in ring for e in rounds)
+    assert {e["buyer_id"] for e in flags["pdd_home"]["evidence"] if e["kind"] == "ring_buyer"} == {
+        e["buyer_id"] for e in flags["pdd_orchard"]["evidence"] if e["kind"] == "ring_buyer"
+    }
+    # pdd_orchard 10-25: 142 buyers, 78 answered (54.9 %); without the ring's 15, 63 of 127 (49.6 %): floor and fine
+    [day] = [e for e in flags["pdd_orchard"]["evidence"] if e["kind"] == "ring_day"]
+    assert (day["day"], day["ring_inquiries"], day["inquiries"]) == ("2026-10-25", 15, 142)
+    assert {s["rule_id"] for s in day["at_stake"]} == {"pinduoduo.activity_floor", "pinduoduo.daily_fine"}
+    assert [round(c["value_without_ring"], 4) for c in day["at_stake"][0]["conditions"] if c["metric"] == "reply_rate"] == [0.4961]
+    assert flags["pdd_orchard"]["measures"]["stake"] == 1
+    days = [(e["day"], e["ring_inquiries"]) for e in flags["pdd_home"]["evidence"] if e["kind"] == "ring_day"]
+    assert days == [("2026-10-26", 8), ("2026-10-27", 7)]
 
 
 def test_side_input_gaps_are_not_evaluated_and_noted(full: tuple[int, dict]) -> None:
