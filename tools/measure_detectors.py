@@ -229,16 +229,22 @@ def render(s: dict, results: list[dict], args: argparse.Namespace, wall: float) 
         "",
         "**False leads** on clean shops (any flag of the detector on the shop or one of its agents) and clean agents:",
         "",
-        "| detector | judged under | clean shops flagged | clean agents flagged | highest clean score |",
+        "| detector | judged under | clean shops flagged | clean agents flagged | highest clean score (where) |",
         "|---|---|---|---|---|",
     ]
     for det in detectors:
         shops = s["clean_shop"].get(det, {})
         agents = s["clean_agent"].get(det, {})
-        top = max([*shops.values(), *agents.values()], default=0.0)
+        where = max([*agents.items(), *shops.items()], key=lambda kv: kv[1], default=(None, 0.0))
+        top = where[1]
+        if where[0] is not None and top > 0:
+            family, seed, unit = where[0]
+            top_text = f"{top:.2f} ({unit}, {family} seed {seed})"
+        else:
+            top_text = f"{top:.2f}"
         packs = " + ".join(sorted({r["pack"] for r in results if det in r["detectors"] and not r["task"].family.startswith("probe:")}))
         agent_col = _pct1(sum(v >= FLAG_AT for v in agents.values()), len(agents)) if det in AGENT_LEVEL else "(shops only)"
-        lines.append(f"| `{det}` | {packs} | {_pct1(sum(v >= FLAG_AT for v in shops.values()), len(shops))} | {agent_col} | {top:.2f} |")
+        lines.append(f"| `{det}` | {packs} | {_pct1(sum(v >= FLAG_AT for v in shops.values()), len(shops))} | {agent_col} | {top_text} |")
     if s["probes"]:
         lines += ["", "**Probes** (honest look-alikes outside the default clean mix; shops flagged at ≥ 0.5):", "",
                   "| probe | detector | shops flagged | highest score |", "|---|---|---|---|"]

@@ -19,18 +19,22 @@ Clean shops (what every shop does, whatever is injected)
   shared by every shop of the run, who ask several shops the same things.
   Some ask only "在吗" and leave once answered; some nudge ("在吗？？") when
   kept waiting; some are never answered (more on busy and bad days).
-- **Agents** (``AgentPlan``) on shifts, with days off: a reply takes a
-  lognormal thinking time around the agent's ``median_s`` plus typing time at
-  its ``cpm`` (characters per minute), or, for a share ``quick_share`` of
-  replies, only a short reaction time with one of the shop's quick-reply
-  phrases (long texts, sent by a person in seconds). A share ``slow_share``
-  of replies is slow (the agent is away or juggling): a smooth lognormal
-  tail around ``slow_median_s`` that runs on well past 30 minutes. Busy days
-  and late evenings slow everyone down. Agents differ: fast typists, quick
-  phrase users, ordinary agents, genuinely slow agents (``agent_kinds``).
+- **Agents** (``AgentPlan``) on shifts, with days off. Once the question is
+  in (the buyer's second message, if there is one), a reply takes a thinking
+  time around the agent's ``median_s`` plus typing time at its ``cpm``
+  (characters per minute), or, for a share ``quick_share`` of replies, only a
+  short reaction time with one of the shop's quick-reply phrases (long texts,
+  sent by a person in seconds). A share ``slow_share`` of replies is slow (the
+  agent is away or juggling): a smooth tail from 2 minutes, around
+  ``slow_median_s``, that runs on well past 30 minutes. Every delay is a
+  floor plus a lognormal, so a person's times have no spike anywhere. Busy
+  days and late evenings slow everyone down. Agents differ: fast typists,
+  quick-phrase users, ordinary agents, genuinely slow agents (``AGENT_KINDS``;
+  ``random_agent``, ``random_shop`` and ``random_shops`` draw clean plans).
 - **Outside the shifts**: a robot (role ``bot``) answers at night if the shop
   has one; a person answers early-morning questions when the shift starts
-  (long, smooth latencies), and late-night ones the next morning or never.
+  (long, smooth latencies), and late-night ones — and some asked in the last
+  15 minutes of the last shift — the next morning or never.
 - **Robots** (``robot``): ``"greeting"``, a role-``bot`` welcome message
   within seconds of a buyer's first message (Taobao style: not a valid reply
   there); ``"answers"``, a role-``bot`` answer within 1-5 s to a share
