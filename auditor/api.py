@@ -7,7 +7,7 @@ for the caller (the CLI, a notebook, a service) to present.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from auditor import __version__
 from auditor.detect import DETECTORS, DetectContext, Lead, RecRef
 from auditor.duck import insert_rows, one, run
 from auditor.engine.connection import EngineSettings, connect, lock
+from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.evidence import RoundRow
 from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
 from auditor.engine.metrics import kind_for
@@ -63,8 +64,6 @@ from auditor.report import REPORTERS
 from auditor.rules import RULE_KINDS, DayRow, RuleContext
 from auditor.rules.eligibility import Answer, answer_checks
 
-EPOCH = date(1970, 1, 1)
-
 
 class AuditOptions(BaseModel):
     """What to audit under: the pack, the day, the side inputs and resource limits."""
@@ -79,14 +78,6 @@ class AuditOptions(BaseModel):
     memory_limit: str | None = None
     threads: int | None = Field(default=None, gt=0)
     temp_directory: str | None = None
-
-
-def day_to_iso(day: int) -> str:
-    return (EPOCH + timedelta(days=day)).isoformat()
-
-
-def iso_to_day(d: date) -> int:
-    return (d - EPOCH).days
 
 
 def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:

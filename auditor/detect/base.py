@@ -58,6 +58,11 @@ class DetectContext:
     max_evidence: int
 
 
+def who(agent_id: str | None) -> tuple[str, str]:
+    """The subject of a flag's summary, (en, zh): an agent, or the shop as a whole."""
+    return (f"Agent {agent_id}", f"客服 {agent_id} ") if agent_id else ("The shop", "店铺")
+
+
 def clamp(x: float) -> float:
     return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
 

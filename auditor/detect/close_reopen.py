@@ -21,7 +21,7 @@ act, so a few are already a lead worth checking.
 
 from __future__ import annotations
 
-from auditor.detect.base import NS, USED, DetectContext, Detector, Lead, RecRef, clamp, register
+from auditor.detect.base import NS, USED, DetectContext, Detector, Lead, RecRef, clamp, register, who
 from auditor.duck import run
 from auditor.policy.model import CloseReopenDetector
 
@@ -95,8 +95,7 @@ ORDER BY s.shop_id, s.agent_id
                 if score < spec.min_score:
                     continue
                 untimed_min = untimed_ns / NS / 60
-                who_en = f"Agent {agent_id}" if agent_id else "The shop"
-                who_zh = f"客服 {agent_id} " if agent_id else "店铺"
+                who_en, who_zh = who(agent_id)
                 leads.append(
                     Lead(
                         detector=self.name,

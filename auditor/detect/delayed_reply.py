@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.detect.base import NS, DetectContext, Detector, Lead, RecRef, clamp, register
+from auditor.detect.base import NS, DetectContext, Detector, Lead, RecRef, clamp, register, who
 from auditor.duck import run
 from auditor.policy.model import DelayedReplyDetector
 
@@ -195,8 +195,7 @@ class DelayedReply(Detector):
             pile_band = f"{_minutes(cut_s)}–{_minutes(cut_s + w_s)}"
             before_band = f"{_minutes(lo_s)}–{_minutes(cut_s)}"
             beyond_band = f"{_minutes(cut_s + w_s)}–{_minutes(cut_s + (n + 1) * w_s)}"
-            who_en = f"Agent {agent_id}" if agent_id else "The shop"
-            who_zh = f"客服 {agent_id} " if agent_id else "店铺"
+            who_en, who_zh = who(agent_id)
             leads.append(
                 Lead(
                     detector=self.name,

@@ -63,22 +63,18 @@ against the rules, so clean data costs a few passes over the rounds.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 
 from auditor.detect.base import NS, DetectContext, Detector, Lead, RecRef, clamp, register
 from auditor.duck import insert_rows, run
+from auditor.engine.days import day_to_iso
 from auditor.engine.metrics import kind_for
 from auditor.engine.metrics.base import MetricKind
 from auditor.policy.model import FakeChatDetector, Pack, ThresholdRule
-
-OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
-EPOCH = date(1970, 1, 1)
+from auditor.policy.ops import OPS
 
 # Candidates first, from the rounds alone (one message, answered fast, in enough shops), then the
 # texts of their rounds only: the records table is probed for a few rows, not scanned for all texts.
@@ -176,10 +172,6 @@ SELECT shop_id, local_day, ring_inquiries, inquiries FROM fc_days WHERE ring_inq
 """
 
 
-def iso(day: int) -> str:
-    return (EPOCH + timedelta(days=day)).isoformat()
-
-
 def secs(ns: int) -> str:
     return f"{ns / NS:.1f}".removesuffix(".0")
 
@@ -200,7 +192,7 @@ class Stake:
     def item(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule.id,
-            "period": {"start": iso(self.d0), "end": iso(self.d1)},
+            "period": {"start": day_to_iso(self.d0), "end": day_to_iso(self.d1)},
             "broken_without_ring": self.broken_without_ring,
             "broken_with_ring": self.broken_with_ring,
             "conditions": [
@@ -374,7 +366,7 @@ class FakeChat(Detector):
                 {
                     "kind": "ring_round",
                     "buyer_id": buyer,
-                    "day": iso(day),
+                    "day": day_to_iso(day),
                     "message": RecRef(first),
                     "reply": RecRef(reply),
                     "text": text,
@@ -394,7 +386,7 @@ class FakeChat(Detector):
             if score < spec.min_score:
                 continue
             day_items = [
-                {"kind": "ring_day", "day": iso(d), "ring_inquiries": ri, "inquiries": inq, "at_stake": [s.item() for s in covering[d]]}
+                {"kind": "ring_day", "day": day_to_iso(d), "ring_inquiries": ri, "inquiries": inq, "at_stake": [s.item() for s in covering[d]]}
                 for d, ri, inq in sorted(days, key=lambda t: (not covering[t[0]], -t[1], t[0]))[: ctx.max_evidence]
             ]
             day_items.sort(key=lambda i: i["day"])

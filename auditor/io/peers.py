@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.io.sidefile import read_side_text
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEYS = ("date", "category")
@@ -50,12 +51,7 @@ def _number(text: str) -> float | None:
 def read_peers(path: str | Path) -> PeersFile:
     p = Path(path)
     shown = p.as_posix()
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"peers file `{shown}` does not exist", hint="check the --peers path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read peers file `{shown}`: {exc}", hint="give a UTF-8 CSV file: date,category,reply_rate") from None
+    text = read_side_text(p, "peers", "--peers", "CSV file: date,category,reply_rate")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [k for k in _KEYS if k not in header]

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import InputError
+from auditor.io.sidefile import read_side_text
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,7 @@ def _id(v: Any) -> str | None:
 def read_shops(path: str | Path) -> ShopsFile:
     p = Path(path)
     shown = p.as_posix()
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"shops file `{shown}` does not exist", hint="check the --shops path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read shops file `{shown}`: {exc}", hint="give a UTF-8 YAML, JSON or CSV file") from None
+    text = read_side_text(p, "shops", "--shops", "YAML, JSON or CSV file")
     out = ShopsFile()
     entries: list[tuple[int | None, Any]]
     if p.suffix.lower() == ".csv":

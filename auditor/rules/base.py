@@ -7,9 +7,8 @@ finding's rounds are exactly the ones its figure counted.
 
 from __future__ import annotations
 
-import operator
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -18,8 +17,6 @@ import duckdb
 from auditor.engine.evidence import RoundRow
 from auditor.engine.metrics.base import MetricKind, MetricValue
 from auditor.policy.model import Pack
-
-OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,11 @@ and says when a barring rule could not be evaluated for the shop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
+from auditor.engine.days import day_to_iso
 from auditor.engine.metrics.base import MetricKind, MetricValue
 from auditor.policy.model import EligibilityCheck, Pack
 from auditor.rules.base import Finding, Unevaluated
-
-EPOCH = date(1970, 1, 1)
 
 # How a comparison reads in each language; `not_` is said of a figure that passes.
 OP_WORDS = {
@@ -60,7 +58,7 @@ def answer_checks(
     values: list[MetricValue],
     kinds: dict[str, MetricKind],
 ) -> list[Answer]:
-    iso = (EPOCH + timedelta(days=day)).isoformat()
+    iso = day_to_iso(day)
     covering = {(f.rule_id, f.shop_id): f for f in sorted(findings, key=lambda f: f.start_day) if f.start_day <= day <= f.end_day}
     missed = {(u.rule_id, u.shop_id) for u in unevaluated if not u.days or day in u.days} | {(u.rule_id, None) for u in unevaluated if u.shop_id is None}
     figure = {(v.metric, v.shop_id): v for v in values if v.agent_id is None and v.start_day <= day <= v.end_day}

@@ -13,18 +13,13 @@ with no category, and the days with a figure but no peer level.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
 
+from auditor.engine.days import day_to_iso
 from auditor.engine.evidence import FigureKey, rounds_behind
 from auditor.engine.metrics.base import MetricValue
 from auditor.policy.model import PeerStreakRule
-from auditor.rules.base import OPS, DayRow, Finding, RuleContext, RuleKind, Unevaluated, register
-
-EPOCH = date(1970, 1, 1)
-
-
-def _iso(day: int) -> str:
-    return (EPOCH + timedelta(days=day)).isoformat()
+from auditor.policy.ops import OPS
+from auditor.rules.base import DayRow, Finding, RuleContext, RuleKind, Unevaluated, register
 
 
 @register
@@ -60,7 +55,7 @@ class PeerStreak(RuleKind):
                     continue
                 if peer is None:
                     no_peer.append(v.start_day)
-                    note = f"no peer {column} for category `{category}` on {_iso(v.start_day)}: the streak is broken here"
+                    note = f"no peer {column} for category `{category}` on {day_to_iso(v.start_day)}: the streak is broken here"
                 else:
                     note = f"{rule.metric} is not {rule.op} the peer level this day: the streak ends here"
                 breaker = DayRow(v.start_day, v.value, v.numerator, v.denominator, peer, False, note)
@@ -70,7 +65,7 @@ class PeerStreak(RuleKind):
             if len(current) >= rule.min_days:
                 runs.append((shop, current, None))
             if no_peer:
-                shown = ", ".join(_iso(d) for d in no_peer)
+                shown = ", ".join(day_to_iso(d) for d in no_peer)
                 unevaluated.append(
                     Unevaluated(
                         rule.id,

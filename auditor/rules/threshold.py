@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from auditor.engine.evidence import FigureKey, rounds_behind
 from auditor.policy.model import ThresholdRule
+from auditor.policy.ops import OPS
 from auditor.rules.base import (
-    OPS,
     Finding,
     RuleContext,
     RuleKind,
