@@ -60,7 +60,7 @@ from auditor.policy.loader import LoadedPack, builtin_packs, load_pack
 from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
-from auditor.report import REPORTERS
+from auditor.report import REPORTERS, formats_for
 from auditor.rules import RULE_KINDS, DayRow, RuleContext
 from auditor.rules.eligibility import Answer, answer_checks
 
@@ -407,18 +407,18 @@ def pack_schema_text() -> str:
     return schema_json()
 
 
-def formats() -> list[str]:
-    """The report formats this build can write."""
-    return sorted(REPORTERS)
+def formats(document: type[BaseModel] = AuditReport) -> list[str]:
+    """The formats this build can write for a kind of document (default: the audit report)."""
+    return formats_for(document)
 
 
-def render(report: AuditReport, fmt: str, *, color: bool = False, width: int = 120) -> bytes:
-    """The report in format ``fmt`` as bytes."""
-    cls = REPORTERS.get(fmt)
+def render(report: BaseModel, fmt: str, *, color: bool = False, width: int = 120, lang: str = "en") -> bytes:
+    """Any of the library's documents (audit report, validation, pack tests, diff, explanation) in format ``fmt`` as bytes."""
+    cls = REPORTERS.get((type(report), fmt))
     if cls is None:
-        raise UsageError(f"unknown format `{fmt}`", hint=f"use one of: {', '.join(formats())}")
+        raise UsageError(f"unknown format `{fmt}`", hint=f"use one of: {', '.join(formats(type(report)))}")
     buf = io.BytesIO()
-    cls(color=color, width=width).render(report, buf)
+    cls(color=color, width=width, lang=lang).render(report, buf)
     return buf.getvalue()
 
 

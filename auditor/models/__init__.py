@@ -1,0 +1,81 @@
+"""The library's documents as pydantic models: what it returns and every reporter renders.
+
+``audit`` holds the audit report of CONTRACT §3; the other modules hold the
+documents of the policy-CI commands (validate, test, diff, explain).
+"""
+
+from auditor.models.audit import (
+    FLOAT_DECIMALS,
+    AuditReport,
+    Citation,
+    DayEvidence,
+    Eligibility,
+    Evidence,
+    FileInfo,
+    Fine,
+    Flag,
+    Inputs,
+    MetricDefinition,
+    MetricRow,
+    NotEvaluated,
+    Period,
+    PolicyRef,
+    RecordRef,
+    Rejection,
+    RoundEvidence,
+    ShopSummary,
+    SkippedFile,
+    Violation,
+    fix,
+)
+from auditor.models.diff import (
+    DiffReport,
+    EligibilityFlip,
+    FindingChange,
+    FindingRef,
+    KeyChange,
+    MetricMove,
+    PackChange,
+    ShopChange,
+)
+from auditor.models.validation import (
+    PackValidation,
+    Problem,
+    ValidationReport,
+)
+
+__all__ = [
+    "AuditReport",
+    "Citation",
+    "DayEvidence",
+    "DiffReport",
+    "Eligibility",
+    "EligibilityFlip",
+    "Evidence",
+    "FLOAT_DECIMALS",
+    "FileInfo",
+    "FindingChange",
+    "FindingRef",
+    "Fine",
+    "Flag",
+    "Inputs",
+    "KeyChange",
+    "MetricDefinition",
+    "MetricMove",
+    "MetricRow",
+    "NotEvaluated",
+    "PackChange",
+    "PackValidation",
+    "Period",
+    "PolicyRef",
+    "Problem",
+    "RecordRef",
+    "Rejection",
+    "RoundEvidence",
+    "ShopChange",
+    "ShopSummary",
+    "SkippedFile",
+    "ValidationReport",
+    "Violation",
+    "fix",
+]
