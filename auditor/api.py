@@ -51,6 +51,7 @@ from auditor.models import (
     PolicyRef,
     RecordRef,
     RoundEvidence,
+    RuleInfo,
     ShopSummary,
     SkippedFile,
     Violation,
@@ -204,6 +205,7 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         ),
         summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, flags, answers),
         definitions=[_definition(m) for m in pack.metrics],
+        rules=_rules(pack),
     )
 
 
@@ -220,6 +222,39 @@ def _definition(m: MetricSpec) -> MetricDefinition:
         doc={"zh": m.doc.zh, "en": m.doc.en},
         citation=_citation(m.citation) if m.citation else None,
     )
+
+
+def _rules(pack: Pack) -> list[RuleInfo]:
+    out = [
+        RuleInfo(
+            id=r.id,
+            type="rule",
+            kind=r.kind,
+            title={"zh": r.title.zh, "en": r.title.en},
+            doc={"zh": r.doc.zh, "en": r.doc.en},
+            severity=r.severity,
+            metric=r.metric,
+            op=r.op,
+            threshold=getattr(r, "value", None),
+            consequence=r.consequence.model_dump(mode="json", exclude_none=True),
+            citation=_citation(r.citation),
+        )
+        for r in pack.rules
+    ]
+    out += [
+        RuleInfo(
+            id=d.detector,
+            type="detector",
+            kind=d.detector,
+            title={"zh": d.title.zh, "en": d.title.en},
+            doc={"zh": d.doc.zh, "en": d.doc.en},
+            severity=d.severity,
+            citation=_citation(d.citation),
+        )
+        for d in pack.detectors
+        if d.enabled
+    ]
+    return out
 
 
 FLAG_NOTICE = {

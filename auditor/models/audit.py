@@ -209,6 +209,22 @@ class MetricDefinition(_Model):
     citation: Citation | None = None
 
 
+class RuleInfo(_Model):
+    """A rule or detector of the pack, whether or not it found anything (for formats that list what was checked)."""
+
+    id: str = Field(description="The rule id, or the detector name.")
+    type: Literal["rule", "detector"]
+    kind: str = Field(description="The rule kind (threshold, peer_streak) or the detector.")
+    title: dict[str, str]
+    doc: dict[str, str]
+    severity: str
+    metric: str | None = None
+    op: str | None = None
+    threshold: float | None = None
+    consequence: dict[str, Any] | None = None
+    citation: Citation
+
+
 class AuditReport(_Model):
     auditor_version: str
     policy: PolicyRef
@@ -222,6 +238,7 @@ class AuditReport(_Model):
     flag_notice: dict[str, str] | None = Field(default=None, description="Present when there are flags: what a flag is and is not.")
     summary: list[ShopSummary] = Field(default_factory=list, description="Per shop: findings, fines in the period, eligibility on the as-of day.")
     definitions: list[MetricDefinition] = Field(default_factory=list, description="What each metric in `metrics` means, from the pack.")
+    rules: list[RuleInfo] = Field(default_factory=list, description="Every rule and enabled detector the pack ran, in pack order.")
 
     def findings_at_or_above(self, level: str) -> int:
         """How many violations and flags are at or above `level` (error > warning > info)."""
