@@ -16,37 +16,33 @@ from pydantic import BaseModel, ConfigDict, Field
 import auditor.io  # noqa: F401  (registers the readers)
 from auditor import __version__
 from auditor.detect import DETECTORS, DetectContext, Lead, RecRef
-from auditor.duck import insert_rows, one, run
-from auditor.engine.connection import EngineSettings, connect, lock
+from auditor.duck import insert_rows, run
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.evidence import RoundRow
-from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
 from auditor.engine.metrics import kind_for
-from auditor.engine.rounds import build_rounds
-from auditor.errors import InputError, UsageError
+from auditor.engine.prepare import find_inputs, open_engine, prepare
+from auditor.errors import UsageError
 from auditor.io.atomic import atomic_write
 from auditor.io.base import (
     DEFAULT_MAX_RECORD_BYTES,
-    STAGED_DDL,
-    FileOutcome,
-    reader_for,
 )
-from auditor.io.discover import discover
 from auditor.io.ledger import Ledger, tally
 from auditor.io.peers import PeersFile, read_peers
-from auditor.io.records import build_records, condemn_non_utf8_files
 from auditor.io.shops import ShopInfo, ShopsFile, read_shops
 from auditor.models import (
     AuditReport,
     Citation,
     DayEvidence,
+    DiffReport,
     Eligibility,
+    Explanation,
     Fine,
     Flag,
     Inputs,
     MetricDefinition,
     MetricRow,
     NotEvaluated,
+    PackTestReport,
     Period,
     PolicyRef,
     RecordRef,
@@ -54,10 +50,11 @@ from auditor.models import (
     RuleInfo,
     ShopSummary,
     SkippedFile,
+    ValidationReport,
     Violation,
     fix,
 )
-from auditor.policy.loader import LoadedPack, builtin_packs, load_pack
+from auditor.policy.loader import PACK_FILE, LoadedPack, builtin_packs, load_pack
 from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
@@ -86,21 +83,8 @@ def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
     loaded = load_pack(options.policy)  # fail closed on policy before any data is read
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
-    if not paths:
-        raise UsageError("no input given", hint="give one or more files or directories of chat records")
-    files, skipped = discover(list(paths))
-    if not files:
-        raise InputError(
-            "no readable input: no .jsonl, .csv or .parquet files found" + (f" ({len(skipped)} skipped)" if skipped else ""),
-            hint="give files or directories of chat records",
-        )
-    settings = EngineSettings.from_env()
-    settings = EngineSettings(
-        memory_limit=options.memory_limit or settings.memory_limit,
-        threads=options.threads or settings.threads,
-        temp_directory=options.temp_directory or settings.temp_directory,
-    )
-    con = connect(settings)
+    files, skipped = find_inputs(list(paths))
+    con = open_engine(options.memory_limit, options.threads, options.temp_directory)
     try:
         return _run(con, loaded, shops, peers, files, skipped, options)
     finally:
@@ -109,33 +93,10 @@ def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
 
 def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, files, skipped, options: AuditOptions) -> AuditReport:  # type: ignore[no-untyped-def]
     pack = loaded.pack
-    run(con, STAGED_DDL)
-    outcomes: dict[int, FileOutcome] = {}
-    formats: dict[int, str] = {}
-    for f in files:
-        reader_cls = reader_for(f.path)
-        assert reader_cls is not None  # discover only returns files with a reader
-        formats[f.idx] = reader_cls.name
-        outcomes[f.idx] = reader_cls(options.max_record_bytes).stage(con, f)  # never raises for a bad file
-    condemn_non_utf8_files(con)
-    build_records(con, pack.timezone)
-    lock(con)
-    read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
-    if read == 0:
-        bad = [f"{f.shown}: {outcomes[f.idx].reason}" for f in files if outcomes[f.idx].reason]
-        raise InputError(
-            "no readable input: the files hold no records" + (" (" + "; ".join(bad[:3]) + ")" if bad else ""),
-            hint="check that the inputs are chat records in JSON Lines, CSV or Parquet",
-        )
-    if valid == 0 and options.as_of is None:
-        first = con.execute("SELECT file_idx, line, message FROM records ORDER BY rec_id LIMIT 3").fetchall()
-        shown = {f.idx: f.shown for f in files}
-        sample = "; ".join(f"{shown[fi]}:{ln}: {msg}" for fi, ln, msg in first)
-        raise InputError(f"no readable input: all {read} records were rejected ({sample})", hint="fix the records or the export")
-    load_accounts(con, shops.accounts() if pack.exclusions.same_shop else [])
-    start_day, end_day = settle_period(con, pack, iso_to_day(options.as_of) if options.as_of else None)
-    apply_exclusions(con, pack, start_day, end_day)
-    build_rounds(con, pack)
+    prep = prepare(
+        con, pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=iso_to_day(options.as_of) if options.as_of else None
+    )
+    start_day, end_day, outcomes, formats = prep.start_day, prep.end_day, prep.outcomes, prep.formats
 
     kinds = {m.id: kind_for(m) for m in pack.metrics}
     values = [v for m in pack.metrics for v in kinds[m.id].compute(con, start_day, end_day)]
@@ -462,4 +423,87 @@ def save(data: bytes, path: str | Path) -> None:
     atomic_write(path, data)
 
 
-__all__ = ["AuditOptions", "AuditReport", "UsageError", "__version__", "audit", "builtin_packs", "formats", "load_pack", "pack_schema_text", "render", "save"]
+def packs_holding(files: list[str | Path]) -> list[Path]:
+    """The pack directories that hold the given files (a pack.yaml, a test case, a source), each once, sorted.
+
+    For hooks that are handed changed files: a file under no pack is not a
+    pack's business and is left out.
+    """
+    roots: set[Path] = set()
+    for f in files:
+        p = Path(f)
+        for d in [p, *p.parents] if p.is_dir() else list(p.parents):
+            if (d / PACK_FILE).is_file():
+                roots.add(d)
+                break
+    return sorted(roots)
+
+
+def diff(
+    old_pack: str | Path,
+    new_pack: str | Path,
+    paths: list[str | Path],
+    *,
+    as_of: date | None = None,
+    shops: Path | None = None,
+    peers: Path | None = None,
+) -> DiffReport:
+    """Audit ``paths`` under both packs on the same as-of day; return the pack changes and what they move."""
+    from auditor.diff import diff as _diff  # auditor.diff builds on audit() here
+
+    return _diff(old_pack, new_pack, paths, as_of=as_of, shops=shops, peers=peers)
+
+
+def run_pack_tests(packs: list[str | Path], select: str | None = None) -> PackTestReport:
+    """Run the test cases each pack carries in its ``tests/*.yml``; ``select`` keeps the cases whose name contains it."""
+    from auditor.packtests import run_pack_tests as _run  # auditor.packtests builds on audit() here
+
+    return _run(packs, select)
+
+
+def explain(
+    paths: list[str | Path],
+    options: AuditOptions,
+    *,
+    shop: str,
+    metric: str | None = None,
+    rule: str | None = None,
+    day: date | None = None,
+    agent: str | None = None,
+    limit: int = 200,
+) -> Explanation:
+    """The trace behind one figure of ``shop`` (``metric``, or ``rule``'s metric): definition, counts, every unit, exclusions."""
+    from auditor.explain import explain as _explain
+
+    return _explain(paths, options, shop=shop, metric=metric, rule=rule, day=day, agent=agent, limit=limit)
+
+
+def validate(packs: list[str | Path]) -> ValidationReport:
+    """Check policy packs (built-in names, directories or pack.yaml files); return every problem, never raising for one."""
+    from auditor.validation import validate_packs
+
+    return validate_packs(packs)
+
+
+__all__ = [
+    "AuditOptions",
+    "AuditReport",
+    "DiffReport",
+    "Explanation",
+    "PackTestReport",
+    "UsageError",
+    "ValidationReport",
+    "__version__",
+    "audit",
+    "builtin_packs",
+    "diff",
+    "explain",
+    "formats",
+    "load_pack",
+    "pack_schema_text",
+    "packs_holding",
+    "render",
+    "run_pack_tests",
+    "save",
+    "validate",
+]

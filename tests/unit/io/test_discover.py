@@ -180,17 +180,17 @@ def test_dangling_symlinks_skipped(tree):
 @pytest.mark.parametrize("name", ["gone.jsonl", "gone.csv", "gone.parquet"])
 def test_file_deleted_between_discovery_and_read(tree, run_audit, ledger, monkeypatch, name):
     """BAD-INPUT #21: recorded unreadable with its path, the others audited, no traceback."""
-    import auditor.api
+    import auditor.engine.prepare
 
     _touch(tree / name)
-    real = auditor.api.discover
+    real = auditor.engine.prepare.discover
 
     def discover_then_delete(paths):
         found = real(paths)
         (tree / name).unlink()
         return found
 
-    monkeypatch.setattr(auditor.api, "discover", discover_then_delete)
+    monkeypatch.setattr(auditor.engine.prepare, "discover", discover_then_delete)
     report = run_audit("data")
     got = {f.file: (f.status, f.read, f.reason) for f in report.inputs.files}
     status, read, reason = got[f"data/{name}"]

@@ -1,0 +1,97 @@
+"""Getting a session ready: find the inputs, open DuckDB, stage and check the records, settle the period, exclude, cut rounds.
+
+Every command that computes figures (``audit``, ``explain``) starts with these
+steps in this order, so they all see the same records, days and rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from auditor.duck import one, run
+from auditor.engine.connection import EngineSettings, connect, lock
+from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
+from auditor.engine.rounds import build_rounds
+from auditor.errors import InputError, UsageError
+from auditor.io.base import STAGED_DDL, FileOutcome, InputFile, reader_for
+from auditor.io.discover import Skipped, discover
+from auditor.io.records import build_records, condemn_non_utf8_files
+from auditor.policy.model import Pack
+
+
+def find_inputs(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]]:
+    """The readable files under ``paths``; an error when there are none."""
+    if not paths:
+        raise UsageError("no input given", hint="give one or more files or directories of chat records")
+    files, skipped = discover(list(paths))
+    if not files:
+        raise InputError(
+            "no readable input: no .jsonl, .csv or .parquet files found" + (f" ({len(skipped)} skipped)" if skipped else ""),
+            hint="give files or directories of chat records",
+        )
+    return files, skipped
+
+
+def open_engine(memory_limit: str | None, threads: int | None, temp_directory: str | None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB session; settings not given come from the environment (AUDITOR_MEMORY_LIMIT, …)."""
+    env = EngineSettings.from_env()
+    return connect(
+        EngineSettings(
+            memory_limit=memory_limit or env.memory_limit,
+            threads=threads or env.threads,
+            temp_directory=temp_directory or env.temp_directory,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What staging learnt: each file's outcome and format, and the audited days."""
+
+    outcomes: dict[int, FileOutcome]
+    formats: dict[int, str]
+    start_day: int
+    end_day: int
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    pack: Pack,
+    files: list[InputFile],
+    accounts: list[tuple[str, str]],
+    *,
+    max_record_bytes: int,
+    as_of_day: int | None,
+) -> Prepared:
+    """Stage every file, check the records, settle the period, apply the exclusions and build the rounds."""
+    run(con, STAGED_DDL)
+    outcomes: dict[int, FileOutcome] = {}
+    formats: dict[int, str] = {}
+    for f in files:
+        reader_cls = reader_for(f.path)
+        assert reader_cls is not None  # discover only returns files with a reader
+        formats[f.idx] = reader_cls.name
+        outcomes[f.idx] = reader_cls(max_record_bytes).stage(con, f)  # never raises for a bad file
+    condemn_non_utf8_files(con)
+    build_records(con, pack.timezone)
+    lock(con)
+    read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
+    if read == 0:
+        bad = [f"{f.shown}: {outcomes[f.idx].reason}" for f in files if outcomes[f.idx].reason]
+        raise InputError(
+            "no readable input: the files hold no records" + (" (" + "; ".join(bad[:3]) + ")" if bad else ""),
+            hint="check that the inputs are chat records in JSON Lines, CSV or Parquet",
+        )
+    if valid == 0 and as_of_day is None:
+        first = con.execute("SELECT file_idx, line, message FROM records ORDER BY rec_id LIMIT 3").fetchall()
+        shown = {f.idx: f.shown for f in files}
+        sample = "; ".join(f"{shown[fi]}:{ln}: {msg}" for fi, ln, msg in first)
+        raise InputError(f"no readable input: all {read} records were rejected ({sample})", hint="fix the records or the export")
+    load_accounts(con, accounts if pack.exclusions.same_shop else [])
+    start_day, end_day = settle_period(con, pack, as_of_day)
+    apply_exclusions(con, pack, start_day, end_day)
+    build_rounds(con, pack)
+    return Prepared(outcomes=outcomes, formats=formats, start_day=start_day, end_day=end_day)
