@@ -52,14 +52,18 @@ class PolicyError(AuditorError):
 class PolicyProblem:
     """One problem found in a pack: where, what, and the fix."""
 
-    __slots__ = ("file", "line", "path", "message", "hint")
+    __slots__ = ("file", "line", "path", "message", "hint", "code", "column")
 
-    def __init__(self, file: str, line: int | None, path: str, message: str, hint: str) -> None:
+    def __init__(
+        self, file: str, line: int | None, path: str, message: str, hint: str, *, code: str = "schema", column: int | None = None
+    ) -> None:
         self.file = file
         self.line = line
         self.path = path
         self.message = message
         self.hint = hint
+        self.code = code  # stable name of the kind of problem (docs/validate.md lists them)
+        self.column = column  # 1-based, when the YAML node gives one
 
     def __str__(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line else self.file

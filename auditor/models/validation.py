@@ -43,3 +43,7 @@ class ValidationReport(_Model):
 
     def count(self, severity: str) -> int:
         return sum(1 for pk in self.packs for p in pk.problems if p.severity == severity)
+
+    def found(self) -> int:
+        """How many pack arguments led to a pack file; the others carry one `not-found` problem each."""
+        return sum(1 for pk in self.packs if pk.file is not None)

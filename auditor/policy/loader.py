@@ -4,14 +4,16 @@ A pack is a directory holding ``pack.yaml`` and a ``sources/`` folder with the
 articles its citations quote. Loading fails closed: the YAML is read with the
 safe loader and no anchors or aliases, checked against the published JSON
 Schema and then semantically (``validate.py``); every problem names the file,
-the line and the fix, and all problems are reported together.
+the line (and column) and the fix, and all problems are reported together.
+``load_pack`` raises them as one ``PolicyError``; ``check_pack`` returns them,
+for ``auditor validate``, and never raises.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,42 @@ from auditor.policy.schema import pack_schema
 PACK_FILE = "pack.yaml"
 SOURCES_DIR = "sources"
 MAX_PACK_BYTES = 1 << 20  # a pack is a page of settings; anything larger is a mistake or an attack
+MAX_DEPTH = 32  # a pack nests about six deep; building a much deeper document would exhaust the stack
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "policies"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+KeyPath = tuple[Any, ...]  # a key path inside the pack: mapping keys and sequence indexes
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where each key path of the YAML document sits: 1-based line and column of its key (or of a list item)."""
+
+    lines: dict[KeyPath, int]
+    columns: dict[KeyPath, int]
+
+    def at(self, path: KeyPath) -> tuple[int | None, int | None]:
+        """The place of ``path``, or of its nearest ancestor when the path is not in the file (a missing key)."""
+        while True:
+            if path in self.lines:
+                return self.lines[path], self.columns.get(path)
+            if not path:
+                return None, None
+            path = path[:-1]
+
+    def problem(self, shown: str, path: KeyPath, code: str, message: str, hint: str) -> PolicyProblem:
+        line, column = self.at(path)
+        return PolicyProblem(shown, line, _dotted(path), message, hint, code=code, column=column)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A pack file read safely: its data, where every key sits, and the duplicate keys YAML would have hidden."""
+
+    data: Any
+    marks: Marks
+    problems: list[PolicyProblem]
 
 
 @dataclass(frozen=True)
@@ -40,9 +76,23 @@ class LoadedPack:
     file: Path
     digest: str
     lines: dict[tuple[Any, ...], int]
+    columns: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
     def source_text(self, name: str) -> str:
         return (self.root / SOURCES_DIR / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class PackCheck:
+    """Everything `check_pack` learnt about one pack argument; ``problems`` is empty for a valid pack."""
+
+    spec: str
+    shown: str  # the pack file as the user would name it, or the argument itself when no pack file was found
+    found: bool
+    problems: list[PolicyProblem]
+    data: Any = None
+    loaded: LoadedPack | None = None
+    digest: str | None = None
 
 
 def builtin_packs() -> list[str]:
@@ -78,30 +128,66 @@ def resolve_pack(spec: str | Path) -> Path:
 
 def load_pack(spec: str | Path) -> LoadedPack:
     """Find, parse, schema-check and semantically check a pack; raise PolicyError with every problem."""
-    from auditor.policy.validate import (
-        semantic_problems,  # validate imports this module's types
-    )
-
     root = resolve_pack(spec)
     file = root / PACK_FILE
     shown = _shown(file)
-    data, lines = read_yaml(file, shown)
-    problems = schema_problems(data, lines, shown)
-    if problems:
+    parsed = parse_pack_file(file, shown)
+    problems, pack = _check_parsed(root, parsed, shown)
+    if problems or pack is None:
         raise _problems_error(shown, problems)
+    return LoadedPack(pack=pack, root=root, file=file, digest=pack_digest(root), lines=parsed.marks.lines, columns=parsed.marks.columns)
+
+
+def check_pack(spec: str | Path) -> PackCheck:
+    """Every problem of one pack, without raising: a pack that cannot be found is a `not-found` problem."""
+    text = str(spec)
     try:
-        pack = Pack.model_validate(data)
-    except PydanticValidationError as exc:  # the schema should have caught it; keep the message useful anyway
-        probs = [
-            PolicyProblem(shown, _line_for(lines, tuple(e["loc"])), _dotted(e["loc"]), e["msg"], "see `auditor schema`")
-            for e in exc.errors()
-        ]
-        raise _problems_error(shown, probs) from None
-    loaded = LoadedPack(pack=pack, root=root, file=file, digest=pack_digest(root), lines=lines)
-    problems = semantic_problems(loaded, shown)
-    if problems:
-        raise _problems_error(shown, problems)
-    return loaded
+        root = resolve_pack(spec)
+    except PolicyError as exc:
+        return PackCheck(spec=text, shown=text, found=False, problems=[PolicyProblem(text, None, "", exc.message, exc.hint or "", code="not-found")])
+    file = root / PACK_FILE
+    shown = _shown(file)
+    try:
+        digest: str | None = pack_digest(root)
+    except OSError:
+        digest = None
+    try:
+        parsed = parse_pack_file(file, shown)
+    except PolicyError as exc:
+        return PackCheck(spec=text, shown=shown, found=True, problems=exc.problems, digest=digest)
+    problems, pack = _check_parsed(root, parsed, shown)
+    loaded = None
+    if pack is not None and not problems and digest is not None:
+        loaded = LoadedPack(pack=pack, root=root, file=file, digest=digest, lines=parsed.marks.lines, columns=parsed.marks.columns)
+    return PackCheck(spec=text, shown=shown, found=True, problems=problems, data=parsed.data, loaded=loaded, digest=digest)
+
+
+def _check_parsed(root: Path, parsed: Parsed, shown: str) -> tuple[list[PolicyProblem], Pack | None]:
+    """Schema and semantic problems together (the semantic checks read the raw data, so a schema error hides nothing else)."""
+    from auditor.policy.validate import semantic_problems  # validate imports this module's types
+
+    schema = schema_problems(parsed.data, parsed.marks.lines, shown, columns=parsed.marks.columns)
+    pack: Pack | None = None
+    if not schema:
+        try:
+            pack = Pack.model_validate(parsed.data)
+        except PydanticValidationError as exc:  # the schema should have caught it; keep the message useful anyway
+            schema = [
+                parsed.marks.problem(shown, tuple(e["loc"]), "schema", e["msg"].removeprefix("Value error, "), "see `auditor schema`")
+                for e in exc.errors()
+            ]
+    semantic = semantic_problems(parsed.data, root, parsed.marks, shown)
+    # One place, one problem: a path the schema already faults needs no semantic echo, except that an escaping
+    # citation path is named as such rather than as a bad file-name pattern.
+    escapes = {p.path for p in semantic if p.code == "citation-path"}
+    faulted = {p.path for p in schema}
+    problems = (
+        parsed.problems
+        + [p for p in schema if p.path not in escapes]
+        + [p for p in semantic if p.code == "citation-path" or p.path not in faulted]
+    )
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path, p.code, p.message))
+    return problems, pack if not problems else None
 
 
 def _shown(file: Path) -> str:
@@ -124,30 +210,64 @@ def _problems_error(shown: str, problems: list[PolicyProblem]) -> PolicyError:
     )
 
 
-def read_yaml(file: Path, shown: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Safe-load one YAML document and map every key path to its 1-based line."""
+def _fatal(shown: str, code: str, message: str, hint: str, mark: Any = None) -> PolicyError:
+    """A problem that stops the reading of the file; it is the error's only problem."""
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    problem = PolicyProblem(shown, line, "", message, hint, code=code, column=column)
+    return PolicyError(message, file=shown, line=line, hint=hint, problems=[problem])
+
+
+class _ValueError(yaml.constructor.ConstructorError):
+    """A scalar YAML reads as a typed value (a date, a number) that the value itself breaks, e.g. 2026-13-45."""
+
+
+class _PackLoader(yaml.SafeLoader):
+    """The safe loader, with a value it cannot build reported at the value's place instead of escaping as a bare error."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            value = f"`{node.value}`" if isinstance(node, yaml.ScalarNode) else "this value"
+            why = f" ({exc})" if isinstance(exc, ValueError) else ""
+            article = "an" if kind[:1] in "aeiou" else "a"
+            raise _ValueError(None, None, f"cannot read {value} as {article} {kind}{why}", node.start_mark) from None
+
+
+def parse_pack_file(file: Path, shown: str) -> Parsed:
+    """Safe-load one YAML document: size-limited, UTF-8, no tags, anchors or aliases; note where every key sits."""
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise PolicyError(f"cannot read the pack: {exc.strerror}", file=shown, hint="check the path and permissions") from None
+        raise _fatal(shown, "unreadable", f"cannot read the pack: {exc.strerror}", "check the path and permissions") from None
     if len(raw) > MAX_PACK_BYTES:
-        raise PolicyError(
-            f"pack file is {len(raw)} bytes, over the {MAX_PACK_BYTES} byte limit", file=shown, hint="a pack is settings, not data"
+        raise _fatal(
+            shown, "pack-too-large", f"pack file is {len(raw)} bytes, over the {MAX_PACK_BYTES} byte limit", "a pack is settings, not data"
         )
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyError("pack file is not UTF-8", file=shown, hint="save it as UTF-8") from exc
+    except UnicodeDecodeError:
+        raise _fatal(shown, "encoding", "pack file is not UTF-8", "save it as UTF-8") from None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # the event parser is iterative: no input can exhaust the stack here
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise PolicyError(
-                    "YAML anchors and aliases are not allowed in packs",
-                    file=shown,
-                    line=event.start_mark.line + 1,
-                    hint="write the value out where it is needed",
+                raise _fatal(
+                    shown, "yaml-alias", "YAML anchors and aliases are not allowed in packs", "write the value out where it is needed", event.start_mark
                 )
-        loader = yaml.SafeLoader(text)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _fatal(
+                        shown, "yaml-too-deep", f"lists and mappings nested more than {MAX_DEPTH} deep", "a pack is a few levels deep; flatten it", event.start_mark
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loader = _PackLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -155,39 +275,54 @@ def read_yaml(file: Path, shown: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise PolicyError(
-            f"not valid YAML: {exc.problem or exc.context}",
-            file=shown,
-            line=mark.line + 1 if mark else None,
-            hint="packs use plain YAML; custom tags such as !!python/… are refused",
-        ) from None
+        if isinstance(exc, _ValueError):
+            code, hint = "yaml-value", "quote the value to keep it as text, or correct it"
+        elif isinstance(exc, yaml.constructor.ConstructorError) and str(exc.problem).startswith("could not determine a constructor"):
+            code, hint = "yaml-tag", "packs use plain YAML; custom tags such as !!python/… are refused"
+        else:
+            code, hint = "yaml-syntax", "fix the YAML here: indent with spaces, not tabs, and quote values that hold `: ` or ` #`"
+        raise _fatal(shown, code, f"not valid YAML: {exc.problem or exc.context}", hint, mark) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"not valid YAML: {exc}", file=shown, hint="check the YAML syntax") from None
-    lines: dict[tuple[Any, ...], int] = {}
+        raise _fatal(shown, "yaml-syntax", f"not valid YAML: {exc}", "check the YAML syntax") from None
+    lines: dict[KeyPath, int] = {}
+    columns: dict[KeyPath, int] = {}
+    problems: list[PolicyProblem] = []
     if node is not None:
-        _walk(node, (), lines)
-    return data, lines
+        _walk(node, (), lines, columns, problems, shown)
+    return Parsed(data=data, marks=Marks(lines, columns), problems=problems)
 
 
-def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], columns: dict[KeyPath, int], problems: list[PolicyProblem], shown: str) -> None:
+    if path not in lines:
+        lines[path] = node.start_mark.line + 1
+        columns[path] = node.start_mark.column + 1
     if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, Any], int] = {}
         for key, value in node.value:
             sub = path + (key.value,)
-            lines[sub] = key.start_mark.line + 1
-            _walk(value, sub, lines)
+            line = key.start_mark.line + 1
+            ident = (key.tag, key.value)
+            if ident in first:
+                # safe_load keeps the last value without a word; a pack must say one thing once
+                problems.append(
+                    PolicyProblem(
+                        shown,
+                        line,
+                        _dotted(sub),
+                        f"key `{key.value}` appears twice in this mapping (first on line {first[ident]}); YAML would keep only this one",
+                        "delete one of the two entries",
+                        code="duplicate-key",
+                        column=key.start_mark.column + 1,
+                    )
+                )
+            else:
+                first[ident] = line
+            lines[sub] = line
+            columns[sub] = key.start_mark.column + 1
+            _walk(value, sub, lines, columns, problems, shown)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines)
-
-
-def _line_for(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
-    while True:
-        if path in lines:
-            return lines[path]
-        if not path:
-            return None
-        path = path[:-1]
+            _walk(item, path + (i,), lines, columns, problems, shown)
 
 
 def _dotted(path: Any) -> str:
@@ -197,86 +332,101 @@ def _dotted(path: Any) -> str:
     return out
 
 
-def schema_problems(data: Any, lines: dict[tuple[Any, ...], int], shown: str) -> list[PolicyProblem]:
+def schema_problems(
+    data: Any, lines: dict[tuple[Any, ...], int], shown: str, *, columns: dict[tuple[Any, ...], int] | None = None
+) -> list[PolicyProblem]:
     """Every JSON Schema violation, each located and phrased with its fix."""
+    marks = Marks(lines, columns or {})
     validator = Draft202012Validator(pack_schema())
     problems: list[PolicyProblem] = []
     for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
-        problems.extend(_explain(err, lines, shown))
+        problems.extend(_explain(err, marks, shown))
     problems.sort(key=lambda p: (p.line or 0, p.path, p.message))
     return problems
 
 
-def _explain(err: ValidationError, lines: dict[tuple[Any, ...], int], shown: str) -> list[PolicyProblem]:
+# The lists whose items are told apart by a discriminator key, and the problem code of an unknown value of it.
+_UNKNOWN_KIND_CODE = {"metrics": "unknown-metric-kind", "rules": "unknown-rule-kind", "detectors": "unknown-detector"}
+
+
+def _explain(err: ValidationError, marks: Marks, shown: str) -> list[PolicyProblem]:
     path = tuple(err.absolute_path)
     if err.validator == "oneOf" and err.context:
-        kind = err.instance.get("kind") if isinstance(err.instance, dict) else None
+        key = (err.schema.get("discriminator") or {}).get("propertyName", "kind")
+        kind = err.instance.get(key) if isinstance(err.instance, dict) else None
         branches: dict[Any, list[ValidationError]] = {}
         for sub in err.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
         for subs in branches.values():
-            if not any(tuple(s.relative_path) == ("kind",) for s in subs):
+            if not any(tuple(s.relative_path) == (key,) for s in subs):
                 out: list[PolicyProblem] = []
                 for s in subs:
-                    out.extend(_explain(s, lines, shown))
+                    out.extend(_explain(s, marks, shown))
                 return out
+        allowed = sorted((err.schema.get("discriminator") or {}).get("mapping", {}))
+        code = _UNKNOWN_KIND_CODE.get(path[0] if path else "", "schema")
         return [
-            PolicyProblem(
+            marks.problem(
                 shown,
-                _line_for(lines, path + ("kind",)),
-                _dotted(path + ("kind",)),
-                f"unknown kind `{kind}`" if kind is not None else "`kind` is missing",
-                "set `kind` to one of the kinds in `auditor schema`",
+                path + (key,),
+                code,
+                f"unknown {key} `{kind}`" if kind is not None else f"`{key}` is missing",
+                f"set `{key}` to one of: {', '.join(allowed)}" if allowed else f"set `{key}` to one of the kinds in `auditor schema`",
             )
         ]
-    line = _line_for(lines, path)
-    where = _dotted(path)
+    where = path
     v = err.validator
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return [PolicyProblem(shown, line, where, f"missing key `{missing}`", f"add `{missing}:` here")]
+        return [marks.problem(shown, where, "missing-key", f"missing key `{missing}`", f"add `{missing}:` here")]
     if v == "additionalProperties":
         allowed = sorted((err.schema.get("properties") or {}).keys())
-        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        extra = sorted(set(err.instance) - set(allowed), key=str) if isinstance(err.instance, dict) else []
         return [
-            PolicyProblem(
-                shown,
-                _line_for(lines, path + (k,)),
-                _dotted(path + (k,)),
-                f"unknown key `{k}`",
-                f"remove it or fix its spelling; allowed here: {', '.join(allowed)}",
+            marks.problem(
+                shown, path + (k,), "unknown-key", f"unknown key `{k}`", f"remove it or fix its spelling; allowed here: {', '.join(allowed)}"
             )
             for k in extra
         ]
     if v == "type":
         want = err.validator_value
         got = type(err.instance).__name__
-        hint = f"write a {want}"
-        if want == "string" and isinstance(err.instance, int) and where.endswith(("start", "end")):
+        hint = f"write {'an' if str(want)[:1] in 'aeiou' else 'a'} {want}"
+        if want == "string" and isinstance(err.instance, int) and _dotted(path).endswith(("start", "end")):
             hint = 'quote times, e.g. "08:00" (unquoted YAML reads 08:00 as a number)'
-        return [PolicyProblem(shown, line, where, f"expected {want}, got {got} `{err.instance!r}`", hint)]
+        return [marks.problem(shown, where, "wrong-type", f"expected {want}, got {got} `{err.instance!r}`", hint)]
     if v in ("enum", "const"):
         allowed = err.validator_value if v == "enum" else [err.validator_value]
-        return [
-            PolicyProblem(shown, line, where, f"`{err.instance}` is not allowed", f"use one of: {', '.join(map(str, allowed))}")
-        ]
+        return [marks.problem(shown, where, "schema", f"`{err.instance}` is not allowed", f"use one of: {', '.join(map(str, allowed))}")]
     if v == "pattern":
-        return [PolicyProblem(shown, line, where, f"`{err.instance}` has the wrong form", f"it must match {err.validator_value}")]
+        return [marks.problem(shown, where, "schema", f"`{err.instance}` has the wrong form", f"it must match {err.validator_value}")]
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [PolicyProblem(shown, line, where, err.message, f"use a value within the {v} {err.validator_value}")]
+        return [marks.problem(shown, where, "schema", err.message, f"use a value within the {v} {err.validator_value}")]
     if v in ("minItems", "minLength"):
-        return [PolicyProblem(shown, line, where, "must not be empty", "give at least one value")]
-    return [PolicyProblem(shown, line, where, err.message, "see `auditor schema` for the allowed form")]
+        return [marks.problem(shown, where, "schema", "must not be empty", "give at least one value")]
+    return [marks.problem(shown, where, "schema", err.message, "see `auditor schema` for the allowed form")]
 
 
 def pack_digest(root: Path) -> str:
-    """sha256 over pack.yaml and its sources, line endings normalised, so any edit changes it."""
+    """sha256 over pack.yaml and its sources, line endings normalised, so any edit changes it.
+
+    Only files that really sit in ``sources/`` count: a link leading out of it is a problem
+    (`citation-path`), never something to read.
+    """
     h = hashlib.sha256()
     files = [root / PACK_FILE] + sorted((root / SOURCES_DIR).glob("*")) if (root / SOURCES_DIR).is_dir() else [root / PACK_FILE]
     for f in files:
-        if not f.is_file():
+        if not f.is_file() or (f.parent.name == SOURCES_DIR and not inside_sources(root, f)):
             continue
         rel = f.relative_to(root).as_posix()
         body = f.read_bytes().replace(b"\r\n", b"\n")
         h.update(rel.encode() + b"\0" + str(len(body)).encode() + b"\0" + body)
     return "sha256:" + h.hexdigest()
+
+
+def inside_sources(root: Path, file: Path) -> bool:
+    """Whether ``file``, links followed, is inside the pack's own ``sources/`` (itself not a link out of the pack)."""
+    try:
+        return file.resolve().is_relative_to(root.resolve() / SOURCES_DIR)
+    except OSError:
+        return False
