@@ -22,6 +22,10 @@ class PackChange(_Model):
     id: str
     change: Literal["added", "removed", "changed"]
     keys: list[KeyChange] = Field(default_factory=list, description="For `changed`: each key with its old and new value.")
+    title: dict[str, str] | None = Field(
+        default=None, description="The item's title (a metric's label, a check's question), from the new pack, or the old one when removed."
+    )
+    citation: Citation | None = Field(default=None, description="The clause the item cites, from the new pack, or the old one when removed.")
 
 
 class FindingRef(_Model):
@@ -37,6 +41,7 @@ class FindingRef(_Model):
     value: float | None = None
     threshold: float | None = None
     op: str | None = None
+    metric: str | None = Field(default=None, description="The metric whose figure is `value`; null for a flag (its value is the score).")
     consequence: dict[str, Any] | None = None
     citation: Citation
     location: RecordRef | None = Field(default=None, description="The first record of the evidence, to point at in the data.")
@@ -85,6 +90,9 @@ class DiffReport(_Model):
     pack_changes: list[PackChange]
     shops: list[ShopChange] = Field(description="Only shops whose verdicts, fines or eligibility change.")
     metrics: list[MetricMove] = Field(description="Figures that differ between the two runs (or exist in only one).")
+    units: dict[str, str] = Field(
+        default_factory=dict, description="Each metric's unit (ratio, seconds, count), from the new pack, then the old, to show figures in."
+    )
 
     def added_at_or_above(self, level: str) -> int:
         """How many findings the new pack adds at or above `level` (error > warning > info)."""
