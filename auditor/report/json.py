@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from auditor.models import DiffReport, ValidationReport
+from auditor.models import DiffReport, Explanation, PackTestReport, ValidationReport
 from auditor.report.base import Reporter, register
 
 
@@ -37,3 +37,13 @@ class JsonValidationReporter(JsonReporter):
 @register
 class JsonDiffReporter(JsonReporter):
     document = DiffReport
+
+
+@register
+class JsonExplanationReporter(JsonReporter):
+    document = Explanation
+
+
+@register
+class JsonPackTestReporter(JsonReporter):
+    document = PackTestReport
