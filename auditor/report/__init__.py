@@ -1,7 +1,8 @@
 """Report formats; importing this package registers every reporter.
 
-Every module of the package but the seam itself is a format and is imported
-here in name order, so adding a format is adding a module.
+Every module of the package but the seam itself (and helpers whose name
+starts with ``_``) is a format and is imported here in name order, so adding a
+format is adding a module.
 """
 
 import importlib
