@@ -20,7 +20,8 @@ from auditor.duck import insert_rows, run
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.evidence import RoundRow
 from auditor.engine.metrics import kind_for
-from auditor.engine.prepare import find_inputs, open_engine, prepare
+from auditor.engine.prepare import Progress, find_inputs, open_engine, prepare, tell
+from auditor.engine.profile import chart_data
 from auditor.errors import UsageError
 from auditor.io.atomic import atomic_write
 from auditor.io.base import (
@@ -45,6 +46,7 @@ from auditor.models import (
     PackTestReport,
     Period,
     PolicyRef,
+    Precheck,
     RecordRef,
     RoundEvidence,
     RuleInfo,
@@ -78,28 +80,39 @@ class AuditOptions(BaseModel):
     temp_directory: str | None = None
 
 
-def audit(paths: list[str | Path], options: AuditOptions) -> AuditReport:
-    """Audit the chat records under ``paths`` with the pack in ``options``; return the report."""
+def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | None = None) -> AuditReport:
+    """Audit the chat records under ``paths`` with the pack in ``options``; return the report.
+
+    ``progress``, when given, is called as ``progress(phase, done, total)`` as the audit goes (see
+    ``auditor.engine.prepare.Progress``); the library itself never prints.
+    """
     loaded = load_pack(options.policy)  # fail closed on policy before any data is read
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
     files, skipped = find_inputs(list(paths))
     con = open_engine(options.memory_limit, options.threads, options.temp_directory)
     try:
-        return _run(con, loaded, shops, peers, files, skipped, options)
+        report = _run(con, loaded, shops, peers, files, skipped, options, progress)
     finally:
         con.close()
+    tell(progress, "report", 1, 1)
+    return report
 
 
-def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, files, skipped, options: AuditOptions) -> AuditReport:  # type: ignore[no-untyped-def]
+def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, files, skipped, options: AuditOptions, progress: Progress | None = None) -> AuditReport:  # type: ignore[no-untyped-def]
     pack = loaded.pack
     prep = prepare(
-        con, pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=iso_to_day(options.as_of) if options.as_of else None
+        con, pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=iso_to_day(options.as_of) if options.as_of else None,
+        progress=progress,
     )
     start_day, end_day, outcomes, formats = prep.start_day, prep.end_day, prep.outcomes, prep.formats
 
     kinds = {m.id: kind_for(m) for m in pack.metrics}
-    values = [v for m in pack.metrics for v in kinds[m.id].compute(con, start_day, end_day)]
+    values = []
+    for i, m in enumerate(pack.metrics):
+        tell(progress, "metrics", i, len(pack.metrics))
+        values.extend(kinds[m.id].compute(con, start_day, end_day))
+    tell(progress, "metrics", len(pack.metrics), len(pack.metrics))
     listed = {s.shop_id: s for s in shops.shops}
     ctx = RuleContext(
         con=con,
@@ -112,12 +125,15 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         peer_levels={(iso_to_day(d), c, col): v for (d, c, col), v in peers.levels.items()} if peers else None,
     )
     findings, unevaluated = [], []
-    for rule in pack.rules:
+    for i, rule in enumerate(pack.rules):
+        tell(progress, "rules", i, len(pack.rules))
         got, missed = RULE_KINDS[rule.kind](rule).evaluate(ctx)
         findings.extend(got)
         unevaluated.extend(missed)
+    tell(progress, "rules", len(pack.rules), len(pack.rules))
 
-    leads = detect_all(con, pack, start_day, end_day)
+    leads = detect_all(con, pack, start_day, end_day, progress)
+    tell(progress, "report", 0, 1)
 
     seen_shops = [r[0] for r in con.execute("SELECT DISTINCT shop_id FROM records WHERE code IS NULL AND exclusion IS NULL ORDER BY shop_id").fetchall()]
     notes = list(shops.problems)
@@ -167,6 +183,7 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, flags, answers),
         definitions=[_definition(m) for m in pack.metrics],
         rules=_rules(pack),
+        charts=chart_data(con, pack, start_day, end_day, sorted(set(seen_shops) | set(listed)), ctx.categories, ctx.peer_levels),
     )
 
 
@@ -224,12 +241,14 @@ FLAG_NOTICE = {
 }
 
 
-def detect_all(con, pack: Pack, start_day: int, end_day: int) -> list[Lead]:  # type: ignore[no-untyped-def]
+def detect_all(con, pack: Pack, start_day: int, end_day: int, progress: Progress | None = None) -> list[Lead]:  # type: ignore[no-untyped-def]
     ctx = DetectContext(con=con, pack=pack, start_day=start_day, end_day=end_day, max_evidence=pack.evidence.max_rounds)
     leads: list[Lead] = []
-    for spec in pack.detectors:
-        if spec.enabled:
-            leads.extend(DETECTORS[spec.detector](spec).detect(ctx))
+    enabled = [spec for spec in pack.detectors if spec.enabled]
+    for i, spec in enumerate(enabled):
+        tell(progress, "detectors", i, len(enabled))
+        leads.extend(DETECTORS[spec.detector](spec).detect(ctx))
+    tell(progress, "detectors", len(enabled), len(enabled))
     return leads
 
 
@@ -485,23 +504,48 @@ def validate(packs: list[str | Path]) -> ValidationReport:
     return validate_packs(packs)
 
 
+def precheck(paths: list[str | Path], options: AuditOptions, *, shop: str) -> Precheck:
+    """Shop ``shop``'s self-check on the as-of day: eligible or not and why, what is at stake today, what to fix."""
+    from auditor.precheck import precheck as _precheck  # auditor.precheck builds on audit() here
+
+    return _precheck(paths, options, shop=shop)
+
+
+def default_lang() -> str:
+    """The language of the user's locale for the human formats: `zh` or `en`."""
+    from auditor.i18n import default_lang as _default_lang
+
+    return _default_lang()
+
+
+def message(lang: str, key: str, /, **values: Any) -> str:
+    """A sentence from the message catalogues (``auditor.i18n``), for the few words the CLI says itself (progress labels)."""
+    from auditor.i18n import t
+
+    return t(lang, key, **values)
+
+
 __all__ = [
     "AuditOptions",
     "AuditReport",
     "DiffReport",
     "Explanation",
     "PackTestReport",
+    "Precheck",
     "UsageError",
     "ValidationReport",
     "__version__",
     "audit",
     "builtin_packs",
+    "default_lang",
     "diff",
     "explain",
     "formats",
     "load_pack",
+    "message",
     "pack_schema_text",
     "packs_holding",
+    "precheck",
     "render",
     "run_pack_tests",
     "save",

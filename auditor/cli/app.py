@@ -28,6 +28,13 @@ app = typer.Typer(
 )
 
 
+class Lang(str, Enum):
+    """The languages of the human formats (auditor.i18n.LANGS)."""
+
+    zh = "zh"
+    en = "en"
+
+
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"

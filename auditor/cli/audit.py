@@ -1,15 +1,42 @@
-"""`auditor audit`: audit chat records under a pack and write the report."""
+"""`auditor audit`: audit chat records under a pack and write the report, with a progress bar on a terminal."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from auditor import api
-from auditor.cli.app import FailOn, app, check_format, emit, fail, parse_day, use_color
+from auditor.cli.app import FailOn, Lang, app, check_format, emit, fail, parse_day, use_color
 from auditor.errors import AuditorError
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only for a person watching: stderr is a terminal, and neither --quiet nor TERM=dumb says otherwise."""
+    return not quiet and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def progress_bar(show: bool, lang: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A callback for ``api.audit(progress=…)`` that draws one bar on stderr, relabelled per phase; gone when the audit ends."""
+    if not show:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=api.message(lang, f"progress.{phase}"), completed=done, total=total or None)
+
+        yield update
 
 
 @app.command()
@@ -22,13 +49,18 @@ def audit(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Report format: {', '.join(api.formats())}.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")] = FailOn.error,
+    lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the human formats (table, markdown, csv, html): zh or en (default: from the locale).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr (it is shown only on a terminal anyway).")] = False,
 ) -> None:
     """Audit chat records under a policy pack and report figures, findings and the row ledger."""
     try:
         day = parse_day(as_of)
         check_format(fmt, api.AuditReport)
-        report = api.audit(list(paths), api.AuditOptions(policy=policy, as_of=day, shops=shops, peers=peers))
-        emit(api.render(report, fmt, color=use_color(output, fmt)), output)
+        language = lang.value if lang is not None else api.default_lang()
+        options = api.AuditOptions(policy=policy, as_of=day, shops=shops, peers=peers)
+        with progress_bar(show_progress(quiet), language) as progress:
+            report = api.audit(list(paths), options, progress=progress)
+        emit(api.render(report, fmt, color=use_color(output, fmt), lang=language), output)
     except AuditorError as exc:
         fail(exc)
     raise typer.Exit(1 if report.findings_at_or_above(fail_on.value) else 0)

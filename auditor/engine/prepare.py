@@ -6,6 +6,7 @@ steps in this order, so they all see the same records, days and rounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,23 @@ from auditor.io.base import STAGED_DDL, FileOutcome, InputFile, reader_for
 from auditor.io.discover import Skipped, discover
 from auditor.io.records import build_records, condemn_non_utf8_files
 from auditor.policy.model import Pack
+
+Progress = Callable[[str, int, int], None]
+"""Told how far a long run has got, as ``(phase, done, total)``; it must not raise. Phases in order: ``read``
+(bytes of input staged), ``records`` (3 steps: check, exclude, cut rounds), then in ``auditor.api``
+``metrics``, ``rules``, ``detectors`` (one step each) and ``report``."""
+
+
+def tell(progress: Progress | None, phase: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(phase, done, total)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # the reader reports the file as unreadable; progress just moves on
+        return 0
 
 
 def find_inputs(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]]:
@@ -65,18 +83,26 @@ def prepare(
     *,
     max_record_bytes: int,
     as_of_day: int | None,
+    progress: Progress | None = None,
 ) -> Prepared:
     """Stage every file, check the records, settle the period, apply the exclusions and build the rounds."""
     run(con, STAGED_DDL)
     outcomes: dict[int, FileOutcome] = {}
     formats: dict[int, str] = {}
+    sizes = {f.idx: _size(Path(f.path)) for f in files} if progress else {}
+    total, done = sum(sizes.values()), 0
+    tell(progress, "read", 0, total)
     for f in files:
         reader_cls = reader_for(f.path)
         assert reader_cls is not None  # discover only returns files with a reader
         formats[f.idx] = reader_cls.name
         outcomes[f.idx] = reader_cls(max_record_bytes).stage(con, f)  # never raises for a bad file
+        done += sizes.get(f.idx, 0)
+        tell(progress, "read", done, total)
+    tell(progress, "records", 0, 3)
     condemn_non_utf8_files(con)
     build_records(con, pack.timezone)
+    tell(progress, "records", 1, 3)
     lock(con)
     read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
     if read == 0:
@@ -93,5 +119,7 @@ def prepare(
     load_accounts(con, accounts if pack.exclusions.same_shop else [])
     start_day, end_day = settle_period(con, pack, as_of_day)
     apply_exclusions(con, pack, start_day, end_day)
+    tell(progress, "records", 2, 3)
     build_rounds(con, pack)
+    tell(progress, "records", 3, 3)
     return Prepared(outcomes=outcomes, formats=formats, start_day=start_day, end_day=end_day)

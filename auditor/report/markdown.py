@@ -1,7 +1,8 @@
 """`markdown`: documents as GitHub-flavoured Markdown, fit to post as a pull-request comment.
 
-One Reporter class per document; today the diff (`auditor diff --format
-markdown`). Every piece of text that comes from the data or a pack (shop ids,
+One Reporter class per document: the diff (`auditor diff --format
+markdown`, English) and the audit report (`auditor audit --format markdown`,
+worded from the ``markdown`` message catalogue in the report's language). Every piece of text that comes from the data or a pack (shop ids,
 rule ids, titles, quoted clauses, values) goes through ``md_text`` or
 ``md_code``, so a `|`, a backtick, a newline or an HTML tag in it can neither
 break a table nor inject markup. Long lists are capped, saying how many more
@@ -13,9 +14,11 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
-from auditor.models import DiffReport, FindingRef, ShopChange
+from auditor.i18n import t
+from auditor.models import AuditReport, DayEvidence, DiffReport, FindingRef, MetricDefinition, RoundEvidence, ShopChange, Violation
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
+from auditor.report.table import format_amount, format_value
 from auditor.report.table_diff import (
     answer,
     consequence,
@@ -187,3 +190,258 @@ class MarkdownDiffReporter(Reporter):
                 lines += [">", f"> _{md_text(c.citation.gloss_en)}_"]
             lines.append("")
         return lines
+
+
+MAX_AUDIT_FINDINGS_SHOWN = 100  # rows of the findings table, and the findings detailed below it
+MAX_EVIDENCE_ROWS = 5  # records under each finding
+MAX_AUDIT_REJECTIONS_SHOWN = 10
+MAX_FLAGS_SHOWN = 100
+SEVERITY_ORDER = ("error", "warning", "info")
+
+
+class Md(str):
+    """Text that is Markdown already (escaped data, a code span): put into a message as it is."""
+
+
+@register
+class MarkdownAuditReporter(Reporter):
+    """The audit report for a ticket or a pull request: headline, ledger, shops, findings with their clauses, leads."""
+
+    name = "markdown"
+    suffix = ".md"
+    document = AuditReport
+
+    def m(self, key: str, /, **values: object) -> str:
+        """A catalogue message as Markdown: its own text is Markdown already; each value is escaped unless it is ``Md``."""
+        return t(self.lang, f"markdown.{key}", **{k: v if isinstance(v, Md) else md_text(v) for k, v in values.items()})
+
+    def n(self, key: str, n: int, /, **values: object) -> str:
+        return self.m(f"{key}_{'one' if n == 1 else 'other'}", n=n, **values)
+
+    def word(self, domain_key: str, fallback: str, /, **values: object) -> str:
+        """A catalogued word for a code (a status, a reason), or the code itself when no catalogue has one."""
+        try:
+            return t(self.lang, domain_key, **values)
+        except KeyError:
+            return fallback
+
+    def pick(self, texts: dict[str, str], fallback: str = "") -> str:
+        """A text the pack or the library gives in both languages, in the reader's."""
+        return texts.get(self.lang) or texts.get("en") or fallback
+
+    def render(self, report: AuditReport, out: BinaryIO) -> None:
+        r = report
+        defs = {d.id: d for d in r.definitions}
+        lines = [
+            f"### {self.m('title', policy=r.policy.name, version=r.policy.version)}",
+            "",
+            f"**{self._headline(r)}**",
+            "",
+            self.m(
+                "meta", as_of=r.as_of, start=r.period.start, end=r.period.end, digest=Md(md_code(r.policy.digest[:19] + "…")),
+                version=r.auditor_version,
+            ),
+            "",
+        ]  # fmt: skip
+        lines += self._inputs(r)
+        lines += self._shops(r)
+        lines += self._findings(r, defs)
+        lines += self._flags(r)
+        lines += self._not_evaluated(r)
+        out.write(("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))
+
+    def _counts(self, counts: dict[str, int], always: tuple[str, ...] = ()) -> str:
+        return self.m("sep").join(self.n(f"n_{s}", counts.get(s, 0)) for s in SEVERITY_ORDER if counts.get(s) or s in always)
+
+    def _headline(self, r: AuditReport) -> str:
+        counts: dict[str, int] = {}
+        for x in [*r.violations, *r.flags]:
+            counts[x.severity] = counts.get(x.severity, 0) + 1
+        shops = {x.shop_id for x in [*r.violations, *r.flags]}
+        total = len(r.summary) or len({m.shop_id for m in r.metrics})
+        text = self.m("headline", counts=self._counts(counts), shops=len(shops), total=total) if counts else self.m("headline_clean", total=total)
+        fines: dict[str, float] = {}
+        for s in r.summary:
+            for f in s.fines:
+                fines[f.currency] = fines.get(f.currency, 0.0) + f.total
+        if fines:
+            text += self.m("headline_fines", fines=self.m("sep").join(f"{c} {format_amount(a)}" for c, a in sorted(fines.items())))
+        if r.not_evaluated:
+            text += self.m("headline_not_evaluated", n=len(r.not_evaluated))
+        return text
+
+    def _inputs(self, r: AuditReport) -> list[str]:
+        i = r.inputs
+        lines = [f"#### {self.m('inputs')}", ""]
+        ledger = self.m("ledger", read=i.read, used=i.used, excluded=sum(i.excluded.values()), rejected=i.rejected)
+        lines.append(ledger)
+        if i.excluded:
+            items = " · ".join(f"{self.word(f'table.reason_{k}', k)} {v}" for k, v in i.excluded.items())
+            lines += ["", self.m("excluded", items=items)]
+        lines.append("")
+        cols = ("file", "format", "read", "used", "excluded", "rejected", "status")
+        lines += _header(*(self.m(f"col_{c}") for c in cols))
+        for f in i.files:
+            status = self.word(f"table.status_{f.status}", f.status) + (f": {f.reason}" if f.reason else "")
+            lines.append(_row(md_code(f.file), md_text(f.format), str(f.read), str(f.used), str(f.excluded), str(f.rejected), md_text(status)))
+        lines.append("")
+        items = [self.m("file_note", file=Md(md_code(f.file)), note=note) for f in i.files for note in f.notes]
+        items += [self.m("skipped", file=Md(md_code(s.file)), reason=s.reason) for s in i.skipped]
+        items += [self.m("note", note=note) for note in i.notes]
+        for rej in i.rejections[:MAX_AUDIT_REJECTIONS_SHOWN]:
+            reason = self.word(f"table.rejection_{rej.code.split(':')[0]}", rej.reason, reason=rej.reason)
+            items.append(self.m("rejected", where=Md(md_code(f"{rej.file}:{rej.line}")), reason=reason, code=Md(md_code(rej.code))))
+        if items:
+            lines += [f"- {x}" for x in items]
+            if i.rejected > MAX_AUDIT_REJECTIONS_SHOWN:
+                lines.append(f"- {self.m('more_rejected', n=i.rejected - MAX_AUDIT_REJECTIONS_SHOWN)}")
+            lines.append("")
+        return lines
+
+    def _shops(self, r: AuditReport) -> list[str]:
+        if not r.summary:
+            return []
+        lines = [f"#### {self.m('shops')}", ""]
+        cols = ("shop", "platform", "category", "errors", "warnings", "fines", "eligible")
+        lines += _header(*(self.m(f"col_{c}") for c in cols))
+        answers = []
+        for s in r.summary:
+            fines = self.m("sep").join(self.m("fine_item", currency=f.currency, amount=format_amount(f.total), n=f.findings) for f in s.fines)
+            eligible = []
+            for e in s.eligibility:
+                answer = self.m("answer_yes") if e.eligible else self.m("answer_no")
+                eligible.append(answer if e.complete else self.m("answer_incomplete", answer=Md(answer)))
+                reason = self.pick(e.reason) + ("" if e.complete else " " + self.m("incomplete"))
+                plain = self.m("answer_yes") if e.eligible else self.m("answer_no").strip("*")
+                answers.append(self.m("eligibility", shop=Md(md_code(s.shop_id)), question=self.pick(e.question, e.check), answer=Md(plain), day=e.day, reason=reason))
+            lines.append(_row(
+                md_code(s.shop_id), md_text(s.platform or "—"), md_text(s.category or "—"), str(s.findings.get("error", 0)),
+                str(s.findings.get("warning", 0)), fines or "—", self.m("sep").join(eligible) or "—",
+            ))  # fmt: skip
+        lines.append("")
+        if answers:
+            lines += [*(f"- {a}" for a in answers), ""]
+        return lines
+
+    def _consequence(self, c: dict[str, object]) -> str:
+        kind = str(c.get("type"))
+        text = self.word(f"markdown.consequence_{kind}", md_text(kind))
+        if c.get("amount") is not None:
+            text += md_text(f" {c.get('currency') or ''} {format_amount(float(c['amount']))}".rstrip())  # type: ignore[arg-type]
+        return text
+
+    def _figure(self, v: Violation, unit: str, metric: str) -> str:
+        days = [e for e in v.evidence if isinstance(e, DayEvidence) and e.in_streak]
+        if v.numerator is not None and v.denominator is not None:
+            basis = self.m("basis_ratio", numerator=v.numerator, denominator=v.denominator)
+        elif v.numerator is None and days:
+            basis = self.n("basis_run", len(days))
+        else:
+            basis = ""
+        return self.m("figure", metric=metric, value=format_value(v.value, unit), op=v.op, threshold=format_value(v.threshold, unit), basis=Md(basis))
+
+    def _findings(self, r: AuditReport, defs: dict[str, MetricDefinition]) -> list[str]:
+        if not r.violations:
+            return [self.m("no_findings"), ""]
+        shown = r.violations[:MAX_AUDIT_FINDINGS_SHOWN]
+        lines = [f"#### {md_text(self.m('findings', n=len(r.violations)))}", ""]
+        cols = ("severity", "rule", "shop", "period", "figure", "consequence")
+        lines += _header(*(self.m(f"col_{c}") for c in cols))
+        details: list[str] = []
+        for v in shown:
+            d = defs.get(v.metric)
+            unit = d.unit if d else ""
+            metric = self.pick(d.label, v.metric) if d and self.lang == "zh" else v.metric
+            sev = self.word(f"common.severity_{v.severity}", v.severity)
+            period = span(v.period.start, v.period.end)
+            lines.append(_row(
+                f"**{md_text(sev)}**" if v.severity == "error" else md_text(sev), md_code(v.rule_id), md_code(v.shop_id), period,
+                self._figure(v, unit, metric), self._consequence(v.consequence),
+            ))  # fmt: skip
+            details += self._detail(v, sev, period, unit)
+        lines.append("")
+        if len(r.violations) > len(shown):
+            lines += [self.m("more_findings", n=len(r.violations) - len(shown)), ""]
+        return lines + details
+
+    def _detail(self, v: Violation, sev: str, period: str, unit: str) -> list[str]:
+        head = self.m("finding_head", severity=sev, rule=Md(md_code(v.rule_id)), shop=Md(md_code(v.shop_id)), period=period)
+        lines = [f"##### {head}", ""]
+        lines += [md_text(self.pick(v.title)), ""]
+        lines += _quote(v.citation.text, v.citation.gloss_en, v.citation.source)
+        days = [e for e in v.evidence if isinstance(e, DayEvidence)]
+        if days:
+            lines += _header(*(self.m(f"col_{c}") for c in ("day", "shop_figure", "peer", "note")))
+            for e in days:
+                figure = f"{e.value * 100:.1f}% ({e.numerator}/{e.denominator})" if unit == "ratio" and e.denominator is not None else format_value(e.value, unit)
+                peer = format_value(e.peer_value, unit) if e.peer_value is not None else self.m("peer_none")
+                day = f"**{e.day}**" if e.in_streak else e.day
+                lines.append(_row(day, md_text(figure), md_text(peer), md_text(e.note or "")))
+            lines.append("")
+        units = [e for e in v.evidence if isinstance(e, RoundEvidence)]
+        if units:
+            shown = units[:MAX_EVIDENCE_ROWS]
+            lines += [self.m("evidence_head", shown=len(shown), total=v.evidence_total), ""]
+            lines += _header(*(self.m(f"col_{c}") for c in ("record", "msg_id", "ts", "buyer", "outcome")))
+            for e in shown:
+                ref = e.first_message
+                if e.reply is None:
+                    outcome = self.m("outcome_unanswered")
+                elif e.latency_s is not None:
+                    outcome = self.m("outcome_latency", latency=f"{e.latency_s:g}")
+                else:
+                    outcome = self.m("outcome_answered")
+                lines.append(_row(md_code(f"{ref.file}:{ref.line}"), md_code(ref.msg_id) if ref.msg_id else "", md_text(ref.ts), md_code(e.buyer_id), outcome))
+            lines.append("")
+            if v.evidence_total > len(shown):
+                more = "more_evidence_all" if len(units) >= v.evidence_total else "more_evidence"
+                lines += [self.m(more, listed=len(units), total=v.evidence_total), ""]
+        return lines
+
+    def _flags(self, r: AuditReport) -> list[str]:
+        if not r.flags:
+            return []
+        lines = [f"#### {md_text(self.m('flags', n=len(r.flags)))}", ""]
+        if r.flag_notice:
+            lines += [f"_{md_text(self.pick(r.flag_notice))}_", ""]
+        shown = r.flags[:MAX_FLAGS_SHOWN]
+        lines += _header(*(self.m(f"col_{c}") for c in ("severity", "detector", "shop", "agent", "period", "score", "summary")))
+        for f in shown:
+            summary = f.summary_zh if self.lang == "zh" else f.summary
+            lines.append(_row(
+                md_text(self.word(f"common.severity_{f.severity}", f.severity)), md_code(f.detector), md_code(f.shop_id),
+                md_code(f.agent_id) if f.agent_id else "", span(f.period.start, f.period.end), f"{f.score:.2f}",
+                self.m("flag_summary", title=self.pick(f.title), summary=summary),
+            ))  # fmt: skip
+        lines.append("")
+        if len(r.flags) > len(shown):
+            lines += [self.m("more_flags", n=len(r.flags) - len(shown)), ""]
+        lines += [f"##### {self.m('flag_clauses')}", ""]
+        seen: set[str] = set()
+        for f in shown:
+            if f.detector in seen:
+                continue
+            seen.add(f.detector)
+            lines += [f"**{md_code(f.detector)}** — {md_text(self.pick(f.title))}", ""]
+            lines += _quote(f.citation.text, f.citation.gloss_en, f.citation.source)
+        return lines
+
+    def _not_evaluated(self, r: AuditReport) -> list[str]:
+        if not r.not_evaluated:
+            return []
+        lines = [f"#### {md_text(self.m('not_evaluated', n=len(r.not_evaluated)))}", ""]
+        for n in r.not_evaluated:
+            shop = md_code(n.shop_id) if n.shop_id else self.m("all_shops")
+            item = self.m("not_evaluated_item", rule=Md(md_code(n.rule_id)), shop=Md(shop), reason=n.reason)
+            if n.days:
+                item += self.m("not_evaluated_days", days=", ".join(n.days))
+            lines.append(f"- {item}")
+        return [*lines, ""]
+
+
+def _quote(text: str, gloss: str | None, source: str) -> list[str]:
+    """A cited clause as a block quote: the Chinese original, the pack's English gloss, the source file."""
+    lines = [f"> {md_text(text, line_start=True)}"]
+    if gloss:
+        lines += [">", f"> _{md_text(gloss)}_"]
+    return [*lines, ">", f"> — {md_text(source)}", ""]

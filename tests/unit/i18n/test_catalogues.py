@@ -39,3 +39,9 @@ def test_missing_message_is_an_error() -> None:
 )
 def test_default_language_follows_the_locale(env: dict[str, str], lang: str) -> None:
     assert default_lang(env) == lang
+
+
+def test_the_cli_offers_exactly_the_catalogue_languages() -> None:
+    from auditor.cli.app import Lang
+
+    assert [lang.value for lang in Lang] == list(LANGS)
