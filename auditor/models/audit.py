@@ -225,6 +225,72 @@ class RuleInfo(_Model):
     citation: Citation
 
 
+class HoursWindow(_Model):
+    start: str = Field(description="HH:MM local, inclusive.")
+    end: str = Field(description="HH:MM local, exclusive; 24:00 is midnight.")
+
+
+class LatencyMark(_Model):
+    """A latency the pack draws a line at: a metric's `within_seconds` or `max_latency_seconds`."""
+
+    seconds: float
+    metrics: list[str] = Field(description="The metrics whose setting this is, in pack order.")
+
+
+class RuleLine(_Model):
+    """A threshold of the pack's rules on a rate metric, drawn across the daily chart."""
+
+    metric: str
+    value: float
+    op: str
+    rules: list[str] = Field(description="The threshold rules on `metric` with this value, in pack order.")
+
+
+class DayFigure(_Model):
+    day: str
+    value: float
+    numerator: float | int
+    denominator: int | None
+
+
+class DailySeries(_Model):
+    """Per-day figures of a rate metric the pack figures over the whole period (per-day metrics are in `metrics`)."""
+
+    metric: str
+    days: list[DayFigure]
+
+
+class PeerDay(_Model):
+    metric: str = Field(description="The shop's daily metric the peer level is compared with.")
+    day: str
+    value: float
+
+
+class ShopProfile(_Model):
+    """One shop's chart data, over the used records of the audited period."""
+
+    shop_id: str
+    latency: list[int] = Field(
+        description="Answered rounds in service hours per latency bin: bin i holds latencies in (i*bin, (i+1)*bin] seconds "
+        "(bin 0 includes 0); the last bin holds everything above `latency_max_seconds`."
+    )
+    unanswered: int = Field(description="Rounds in service hours left unanswered (not in `latency`).")
+    hours: list[int] = Field(description="Rounds opened per local hour of day, 0-23 (in and out of service hours).")
+    daily: list[DailySeries] = Field(default_factory=list)
+    peers: list[PeerDay] = Field(default_factory=list, description="The peer level of the shop's category per day, from --peers.")
+
+
+class ChartData(_Model):
+    """What the charts of the human formats draw; marks and lines come from the pack, never from code."""
+
+    latency_bin_seconds: int
+    latency_max_seconds: int = Field(description="The end of the last regular bin; one overflow bin follows.")
+    service_hours: list[HoursWindow] = Field(description="The pack's daily service windows, HH:MM local, [start, end).")
+    latency_marks: list[LatencyMark]
+    rule_lines: list[RuleLine]
+    shops: list[ShopProfile]
+
+
 class AuditReport(_Model):
     auditor_version: str
     policy: PolicyRef
@@ -239,6 +305,9 @@ class AuditReport(_Model):
     summary: list[ShopSummary] = Field(default_factory=list, description="Per shop: findings, fines in the period, eligibility on the as-of day.")
     definitions: list[MetricDefinition] = Field(default_factory=list, description="What each metric in `metrics` means, from the pack.")
     rules: list[RuleInfo] = Field(default_factory=list, description="Every rule and enabled detector the pack ran, in pack order.")
+    charts: ChartData | None = Field(
+        default=None, description="Per shop: the latency histogram, rounds per hour of day, daily series and peer levels the charts draw."
+    )
 
     def findings_at_or_above(self, level: str) -> int:
         """How many violations and flags are at or above `level` (error > warning > info)."""
