@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from auditor.models import DiffReport, Explanation, PackTestReport, ValidationReport
+from auditor.models import DiffReport, Explanation, PackTestReport, Precheck, ValidationReport
 from auditor.report.base import Reporter, register
 
 
@@ -47,3 +47,8 @@ class JsonExplanationReporter(JsonReporter):
 @register
 class JsonPackTestReporter(JsonReporter):
     document = PackTestReport
+
+
+@register
+class JsonPrecheckReporter(JsonReporter):
+    document = Precheck
