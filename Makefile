@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PDD_DEMO := examples/pdd --policy pinduoduo --shops examples/pdd-shops.csv --peers examples/pdd-peers.csv
+PDD_PRECHECK := $(PDD_DEMO) --shop pdd_orchard
 
 .PHONY: demo test bench lint schema clean
 
@@ -20,10 +21,19 @@ demo: $(STAMP)
 	$(BIN)/auditor audit $(PDD_DEMO) || test $$? -eq 1
 	$(BIN)/auditor audit $(PDD_DEMO) --format json --output out/demo-pdd-report.json --fail-on never
 	@echo "JSON report written to out/demo-pdd-report.json"
+	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml --format html --output out/demo-report.html --fail-on never
+	$(BIN)/auditor audit $(PDD_DEMO) --format html --lang zh --output out/demo-pdd-report.html --fail-on never
+	$(BIN)/auditor audit $(PDD_DEMO) --format markdown --lang zh --output out/demo-pdd-report.md --fail-on never
+	$(BIN)/auditor audit $(PDD_DEMO) --format csv --output out/demo-pdd-report.csv --fail-on never
+	@echo "HTML reports written to out/demo-report.html and out/demo-pdd-report.html (open them in a browser); markdown and CSV beside them"
+	@echo "--- Seller precheck for pdd_orchard, in Chinese, then in English ---"
+	$(BIN)/auditor precheck $(PDD_PRECHECK) --lang zh || test $$? -eq 1
+	$(BIN)/auditor precheck $(PDD_PRECHECK) --lang en || test $$? -eq 1
 
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests
 	$(BIN)/lint-imports
+	sh tools/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 schema: $(STAMP)
