@@ -31,6 +31,7 @@ from rich.text import Text
 
 from auditor.i18n import t
 from auditor.models import AuditReport, DayEvidence, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
+from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 
@@ -171,17 +172,7 @@ class TableReporter(Reporter):
 
     def render(self, report: AuditReport, out: BinaryIO) -> None:
         buf = io.StringIO()
-        con = Console(
-            file=buf,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-            soft_wrap=True,
-        )
+        con = text_console(buf, width=self.width, color=self.color)
         defs = {d.id: d for d in report.definitions}
         self._header(con, report)
         self._inputs(con, report)

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.models import DiffReport, FindingRef, Fine, MetricMove, PackChange
+from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 from auditor.report.table import format_amount, format_value
@@ -142,17 +143,7 @@ class TableDiffReporter(Reporter):
 
     def render(self, report: DiffReport, out: BinaryIO) -> None:
         buf = io.StringIO()
-        con = Console(
-            file=buf,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-            soft_wrap=True,
-        )
+        con = text_console(buf, width=self.width, color=self.color)
         self._header(con, report)
         self._pack_changes(con, report)
         self._findings(con, report)

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from auditor.models import Explanation, FigureCounts, RecordRef
+from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 
@@ -54,17 +55,7 @@ class TableExplanationReporter(Reporter):
 
     def render(self, report: Explanation, out: BinaryIO) -> None:
         buf = io.StringIO()
-        con = Console(
-            file=buf,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-            soft_wrap=True,
-        )
+        con = text_console(buf, width=self.width, color=self.color)
         self._header(con, report)
         self._definition(con, report)
         if report.rule is not None:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from auditor.models import CaseFailure, CaseOutcome, PackTestReport, PackTests
+from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 
@@ -61,17 +62,7 @@ class TablePackTestReporter(Reporter):
 
     def render(self, report: PackTestReport, out: BinaryIO) -> None:
         buf = io.StringIO()
-        con = Console(
-            file=buf,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-            soft_wrap=True,
-        )
+        con = text_console(buf, width=self.width, color=self.color)
         width = min(self.width, 100)
         for p in report.packs:
             self._cases(con, p)

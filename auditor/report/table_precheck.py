@@ -15,11 +15,11 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from rich.console import Console
 from rich.text import Text
 
 from auditor.i18n import catalogue, t
 from auditor.models import Citation, Precheck, Stake, StakeCondition
+from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 
@@ -37,17 +37,7 @@ class TablePrecheckReporter(Reporter):
 
     def render(self, report: Precheck, out: BinaryIO) -> None:
         buf = io.StringIO()
-        self.con = Console(
-            file=buf,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-            soft_wrap=True,
-        )
+        self.con = text_console(buf, width=self.width, color=self.color)
         p = report
         self._line(0, self.m("title", shop=p.shop_id, pack=p.policy.name, version=p.policy.version, day=p.as_of), "bold")
         self._headline(p)
