@@ -184,13 +184,17 @@ def test_data_text_is_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in text and "evil\\x1b[31mred" in text
 
 
-EXAMPLE = {"shops": ROOT / "examples" / "pdd-shops.csv", "peers": ROOT / "examples" / "pdd-peers.csv"}
+EXAMPLE = {"shops": Path("examples") / "pdd-shops.csv", "peers": Path("examples") / "pdd-peers.csv"}
 
 
 @pytest.fixture(scope="module")
 def orchard():  # type: ignore[no-untyped-def]
-    opts = AuditOptions(policy="pinduoduo", as_of=date(2026, 10, 31), **EXAMPLE)
-    return precheck([ROOT / "examples" / "pdd"], opts, shop="pdd_orchard")
+    # Paths are shown as given: run from the repository root with relative paths, so the
+    # goldens read `examples/pdd/…` wherever the checkout lives.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        opts = AuditOptions(policy="pinduoduo", as_of=date(2026, 10, 31), **EXAMPLE)
+        return precheck([Path("examples") / "pdd"], opts, shop="pdd_orchard")
 
 
 @pytest.mark.parametrize(("name", "fmt", "lang"), [("table.zh.txt", "table", "zh"), ("table.en.txt", "table", "en"), ("precheck.json", "json", "en")])
