@@ -20,9 +20,12 @@ from auditor.io.base import (
 )
 from auditor.io.framing import frame_records, insert_frames, sniff_encoding
 
-_JSON_TAG = """CASE {t}
+# DuckDB types an integer literal beyond 64 bits as DOUBLE, but keeps its digits in the
+# extracted text: an integer literal is an integer whatever its size (CONTRACT §7.2).
+_JSON_TAG = """CASE json_type({v})
   WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
-  WHEN 'NULL' THEN 'null' WHEN 'DOUBLE' THEN 'number' WHEN 'BOOLEAN' THEN 'boolean'
+  WHEN 'NULL' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean'
+  WHEN 'DOUBLE' THEN CASE WHEN regexp_full_match(json_extract_string({v}, '$'), '-?(0|[1-9][0-9]*)') THEN 'integer' ELSE 'number' END
   WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' ELSE 'absent' END"""
 
 # string literals blanked, then: a comma before a closer, or a NaN/Infinity token
@@ -44,7 +47,7 @@ class JsonlReader(Reader):
         fields = ", ".join(f"'$.{f}'" for f in FIELDS)
         values = ",\n".join(
             f"CASE WHEN ok THEN json_extract_string(v[{i + 1}], '$') END AS {f}, "
-            f"CASE WHEN ok THEN {_JSON_TAG.format(t=f'json_type(v[{i + 1}])')} END AS {f}__t"
+            f"CASE WHEN ok THEN {_JSON_TAG.format(v=f'v[{i + 1}]')} END AS {f}__t"
             for i, f in enumerate(FIELDS)
         )
         return f"""

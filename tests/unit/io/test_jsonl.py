@@ -204,13 +204,31 @@ def test_integer_ids_read_as_decimal_strings(tmp_path, run_audit, ledger):
     assert {m.shop_id for m in report.metrics} == {"123"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON integer id beyond 64 bits is parsed as a double and rejected bad_type (CONTRACT §7.2: integers are read as their decimal string)",
-)
 def test_big_integer_id_is_an_integer(tmp_path, run_audit, ledger):
-    (tmp_path / "chat.jsonl").write_text(_obj(msg_id=99999999999999999999999) + "\n", encoding="utf-8")
-    assert ledger(run_audit(tmp_path)) == {"read": 1, "used": 1, "excluded": {}, "rejected": 0, "rejections": []}
+    """CONTRACT §7.2: an integer id is read as its decimal string, however many digits it has.
+
+    DuckDB types a literal beyond 64 bits as DOUBLE; the reader keeps its digits.
+    Lines: 1 a 23-digit msg_id (used), 2 a negative 21-digit msg_id (used),
+    3 `1e3` and 4 `1.0`: numbers, not integer literals (bad_type:msg_id),
+    5 the 23-digit id less one: as doubles lines 1 and 5 would be equal (1e23) and
+    line 5 a duplicate; as digits they differ, so line 5 is used too.
+    """
+    lines = [
+        _obj(msg_id=99999999999999999999999),
+        _obj(msg_id=-999999999999999999999, ts="2026-03-01T10:00:01+08:00"),
+        _obj(msg_id="X", ts="2026-03-01T10:00:02+08:00").replace('"X"', "1e3"),
+        _obj(msg_id="X", ts="2026-03-01T10:00:03+08:00").replace('"X"', "1.0"),
+        _obj(msg_id=99999999999999999999998, ts="2026-03-01T10:00:04+08:00"),
+    ]
+    (tmp_path / "chat.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run_audit(tmp_path)
+    assert ledger(report) == {
+        "read": 5,
+        "used": 3,
+        "excluded": {},
+        "rejected": 2,
+        "rejections": [(3, "bad_type:msg_id"), (4, "bad_type:msg_id")],
+    }
 
 
 def test_raw_newline_in_string_gives_two_rejected_lines_escaped_is_fine(tmp_path, run_audit, ledger):
