@@ -114,16 +114,7 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         values.extend(kinds[m.id].compute(con, start_day, end_day))
     tell(progress, "metrics", len(pack.metrics), len(pack.metrics))
     listed = {s.shop_id: s for s in shops.shops}
-    ctx = RuleContext(
-        con=con,
-        pack=pack,
-        kinds=kinds,
-        values=values,
-        start_day=start_day,
-        end_day=end_day,
-        categories={sid: s.category for sid, s in listed.items()} if options.shops else None,
-        peer_levels={(iso_to_day(d), c, col): v for (d, c, col), v in peers.levels.items()} if peers else None,
-    )
+    ctx = rule_context(con, pack, kinds, values, start_day, end_day, shops if options.shops else None, peers)
     findings, unevaluated = [], []
     for i, rule in enumerate(pack.rules):
         tell(progress, "rules", i, len(pack.rules))
@@ -146,7 +137,8 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
             )
     if peers:
         notes.extend(peers.problems)
-    answers = answer_checks(pack, sorted(set(seen_shops) | set(listed)), end_day, findings, unevaluated, values, kinds)
+    all_shops = sorted(set(seen_shops) | set(listed))
+    answers = answer_checks(pack, all_shops, end_day, findings, unevaluated, values, kinds)
 
     ledger = tally(con, files, outcomes, formats, skipped)
     shown = {f.idx: f.shown for f in files}
@@ -180,10 +172,24 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
             (NotEvaluated(rule_id=u.rule_id, shop_id=u.shop_id, reason=u.reason, days=[day_to_iso(d) for d in u.days]) for u in unevaluated),
             key=lambda n: (n.shop_id or "", n.rule_id),
         ),
-        summary=_summary(pack, sorted(set(seen_shops) | set(listed)), listed, violations, flags, answers),
+        summary=_summary(pack, all_shops, listed, violations, flags, answers),
         definitions=[_definition(m) for m in pack.metrics],
         rules=_rules(pack),
-        charts=chart_data(con, pack, start_day, end_day, sorted(set(seen_shops) | set(listed)), ctx.categories, ctx.peer_levels),
+        charts=chart_data(con, pack, start_day, end_day, all_shops, ctx.categories, ctx.peer_levels),
+    )
+
+
+def rule_context(con, pack: Pack, kinds, values, start_day: int, end_day: int, shops: ShopsFile | None, peers: PeersFile | None) -> RuleContext:  # type: ignore[no-untyped-def]
+    """What rules judge with: the figures, the period, and the side inputs (categories only when --shops was given)."""
+    return RuleContext(
+        con=con,
+        pack=pack,
+        kinds=kinds,
+        values=values,
+        start_day=start_day,
+        end_day=end_day,
+        categories={s.shop_id: s.category for s in shops.shops} if shops is not None else None,
+        peer_levels={(iso_to_day(d), c, col): v for (d, c, col), v in peers.levels.items()} if peers else None,
     )
 
 

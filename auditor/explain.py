@@ -18,7 +18,7 @@ import duckdb
 
 import auditor.io  # noqa: F401  (registers the readers)
 from auditor import __version__
-from auditor.api import AuditOptions
+from auditor.api import AuditOptions, rule_context
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.metrics import MetricKind, MetricValue, kind_for
 from auditor.engine.prepare import find_inputs, open_engine, prepare
@@ -161,16 +161,7 @@ def _explain(
 
     rule_trace = None
     if rule_spec is not None:
-        ctx = RuleContext(
-            con=con,
-            pack=pack,
-            kinds=kinds,
-            values=values,
-            start_day=start_day,
-            end_day=end_day,
-            categories={s.shop_id: s.category for s in shops.shops} if options.shops else None,
-            peer_levels={(iso_to_day(d), c, col): v for (d, c, col), v in peers.levels.items()} if peers else None,
-        )
+        ctx = rule_context(con, pack, kinds, values, start_day, end_day, shops if options.shops else None, peers)
         rule_trace = _rule(pack, rule_spec, ctx, kinds, values, counts, shop, d0, d1)
 
     excl_counts, excl_rows = excluded_records(con, shop, limit)

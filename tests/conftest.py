@@ -24,3 +24,28 @@ def edit_pack(pack: Path, old: str, new: str) -> None:
     text = f.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in pack.yaml"
     f.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def audit_at_root(path: str, options):  # type: ignore[no-untyped-def]
+    """Audit from the repository root, so reports name files as given (`tests/golden/...`) wherever the checkout lives."""
+    import os
+
+    from auditor import audit
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return audit([path], options)
+    finally:
+        os.chdir(cwd)
+
+
+def check_golden(path: Path, data: bytes) -> None:
+    """Compare with a committed golden file; UPDATE_GOLDEN=1 rewrites it (then review the diff)."""
+    import os
+
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"no golden file `{path.relative_to(ROOT)}`: run with UPDATE_GOLDEN=1 and review it"
+    assert data == path.read_bytes(), f"output differs from {path.relative_to(ROOT)}"

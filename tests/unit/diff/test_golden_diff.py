@@ -41,6 +41,7 @@ import pytest
 from auditor import api, render
 from auditor.models import DiffReport
 from tests.conftest import ROOT, edit_pack
+from tests.conftest import check_golden as _check_golden
 
 GOLDEN = ROOT / "tests" / "golden" / "diff"
 SIDE = "tests/golden/pinduoduo/side"
@@ -59,14 +60,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> DiffReport:
         return api.diff("pinduoduo", new, ["tests/golden/pinduoduo/input"], shops=Path(f"{SIDE}/shops.csv"), peers=Path(f"{SIDE}/peers.csv"))
     finally:
         os.chdir(cwd)
-
-
-def _check_golden(path: Path, data: bytes) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert path.exists(), f"no golden file `{path.relative_to(ROOT)}`: run with UPDATE_GOLDEN=1 and review it"
-    assert data == path.read_bytes(), f"output differs from {path.relative_to(ROOT)}"
 
 
 def test_hand_worked(report: DiffReport) -> None:

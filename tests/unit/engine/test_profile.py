@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from auditor import AuditOptions, audit
-from tests.conftest import ROOT, edit_pack
-
-
-def _at_root(path: str, options: AuditOptions):  # type: ignore[no-untyped-def]
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return audit([path], options)
-    finally:
-        os.chdir(cwd)
+from tests.conftest import audit_at_root as _at_root
+from tests.conftest import edit_pack
 
 
 def _nonzero(counts: list[int]) -> dict[int, int]:

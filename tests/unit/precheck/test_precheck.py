@@ -8,7 +8,6 @@ UPDATE_GOLDEN=1 rewrites them, to be reviewed before committing.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from auditor.api import AuditOptions, precheck, render
 from auditor.precheck import UnknownShop
-from tests.conftest import ROOT
+from tests.conftest import ROOT, check_golden
 
 GOLDEN = ROOT / "tests" / "golden" / "precheck"
 FLAGS_INPUT = ROOT / "tests" / "golden" / "flags" / "input"
@@ -199,13 +198,7 @@ def orchard():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("name", "fmt", "lang"), [("table.zh.txt", "table", "zh"), ("table.en.txt", "table", "en"), ("precheck.json", "json", "en")])
 def test_golden(orchard, name: str, fmt: str, lang: str) -> None:  # type: ignore[no-untyped-def]
-    got = render(orchard, fmt, lang=lang)
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(got)
-    assert path.exists(), f"{path} is missing; run with UPDATE_GOLDEN=1 and review it"
-    assert got == path.read_bytes(), f"{path} differs; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff"
+    check_golden(GOLDEN / name, render(orchard, fmt, lang=lang))
 
 
 def test_example_orchard(orchard) -> None:  # type: ignore[no-untyped-def]

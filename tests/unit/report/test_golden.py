@@ -52,27 +52,18 @@ review the diff.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from auditor import AuditOptions, audit, formats, render
+from auditor import AuditOptions, formats, render
 from auditor.models import AuditReport
 from tests.conftest import ROOT
+from tests.conftest import audit_at_root as _audit_at_root
+from tests.conftest import check_golden as _check_golden
 
 GOLDEN = ROOT / "tests" / "golden"
 
 
 PDD = GOLDEN / "pinduoduo"
-
-
-def _audit_at_root(path: str, options: AuditOptions):  # type: ignore[no-untyped-def]
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # reports name files as given, relative to where the audit runs
-    try:
-        return audit([path], options)
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +78,6 @@ def pdd_report():  # type: ignore[no-untyped-def]
         "tests/golden/pinduoduo/input",
         AuditOptions(policy="pinduoduo", shops=f"{side}/shops.csv", peers=f"{side}/peers.csv"),  # type: ignore[arg-type]
     )
-
-
-def _check_golden(path, data: bytes) -> None:  # type: ignore[no-untyped-def]
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert path.exists(), f"no golden file `{path.relative_to(ROOT)}`: run with UPDATE_GOLDEN=1 and review it"
-    assert data == path.read_bytes(), f"output differs from {path.relative_to(ROOT)}"
 
 
 def test_hand_worked_figures(report) -> None:  # type: ignore[no-untyped-def]

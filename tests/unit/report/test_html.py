@@ -21,17 +21,9 @@ import pytest
 
 from auditor import AuditOptions, audit, render
 from tests.conftest import ROOT
+from tests.conftest import audit_at_root as _at_root
 
 GOLDEN = ROOT / "tests" / "golden"
-
-
-def _at_root(path: str, options: AuditOptions):  # type: ignore[no-untyped-def]
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return audit([path], options)
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.fixture(scope="module")

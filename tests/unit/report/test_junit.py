@@ -18,10 +18,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from auditor import AuditOptions, audit, render
+from auditor import AuditOptions, render
 from auditor.api import run_pack_tests
 from auditor.models import CaseFailure, CaseOutcome, CoverageItem, PackTestReport, PackTests
 from tests.conftest import ROOT
+from tests.conftest import audit_at_root as _audit_at_root
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -67,15 +68,6 @@ def check_junit(data: bytes) -> ET.Element:
     for k, n in totals.items():
         assert root.get(k) == str(n), k
     return root
-
-
-def _audit_at_root(path: str, options: AuditOptions):  # type: ignore[no-untyped-def]
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return audit([path], options)
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.fixture(scope="module")

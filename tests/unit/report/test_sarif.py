@@ -20,7 +20,6 @@ after a deliberate change, then review the diff.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,8 @@ from auditor.models import (
 )
 from auditor.report.sarif import FINGERPRINT_KEY, MAX_RELATED, artifact_location
 from tests.conftest import ROOT
+from tests.conftest import audit_at_root as _audit_at_root
+from tests.conftest import check_golden as _check_golden
 
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 GOLDEN = ROOT / "tests" / "golden" / "sarif"
@@ -92,23 +93,6 @@ def assert_valid_sarif(data: bytes) -> dict[str, Any]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         assert res["locations"], "a result with no location cannot be shown inline"
     return doc
-
-
-def _check_golden(path: Path, data: bytes) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert path.exists(), f"no golden file `{path.relative_to(ROOT)}`: run with UPDATE_GOLDEN=1 and review it"
-    assert data == path.read_bytes(), f"output differs from {path.relative_to(ROOT)}"
-
-
-def _audit_at_root(path: str, options: AuditOptions) -> AuditReport:
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # reports name files as given, relative to where the audit runs
-    try:
-        return audit([path], options)
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.fixture(scope="module")
