@@ -5,13 +5,20 @@ JSON Lines and CSV are read raw-first: the bytes are split into records here
 Arrow batches ``(line, raw, too_long)``; parsing happens there. Line endings
 ``\\r\\n``, ``\\n`` and a lone ``\\r`` all end a line, so a CRLF or old-Mac file
 gives the same records and line numbers as its LF twin. For CSV the split is
-quote-aware: a newline inside a quoted field does not end the record, and the
-record's line is the line it starts on.
+quote-aware, with the record boundaries of Python's ``csv`` reader (RFC 4180,
+lenient about stray quotes): a newline inside a quoted field does not end the
+record, and the record's line is the line it starts on.
+
+A record longer than ``max_record_bytes`` is flagged ``too_long`` and its bytes
+are not kept: once the part read so far passes the limit, only its end is
+looked for, chunk by chunk, so memory stays a few chunks plus the limit and
+time stays linear however long the record is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -24,6 +31,7 @@ CHUNK_BYTES = 64 << 20
 LF, CR, QUOTE, COMMA = 10, 13, 34, 44
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+TOO_LONG_STAND_IN = b"?"  # one byte in place of a too-long record, so the row is not taken for blank
 
 BATCH_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.binary()), ("too_long", pa.bool_())])
 
@@ -44,29 +52,58 @@ def sniff_encoding(path: Path) -> None:
         raise FileEncodingError("encoding: the file is UTF-16, not UTF-8", "UTF-16")
 
 
-def _structural_quotes(arr: np.ndarray) -> np.ndarray:
-    """Quotes that can open or close a quoted field under RFC 4180.
+def _record_ends(arr: np.ndarray, nl: np.ndarray, *, inside: bool, at_sep: bool) -> tuple[np.ndarray, bool]:
+    """The newlines (positions ``nl`` in ``arr``) that end a CSV record, and whether ``arr`` ends inside quotes.
 
-    A quote counts when its field starts with a quote, or when it stands at a
-    field edge or beside another quote (an escaped pair, a closing quote before
-    a comma). A quote with ordinary text on both sides inside a field that does
-    not start with one (`5"` in `size 5" screen`, `x"y`) is data: counting it
-    would let one stray quote swallow every following row into one record.
+    Python's csv reader decides record ends by runs of quotes alone. An even
+    run changes nothing (``""`` is an escaped quote inside a quoted field and an
+    empty field outside one). An odd run closes an open quoted field, and opens
+    one when it starts a field: right after a comma, a newline or the start of
+    the record (``at_sep`` says whether the byte before ``arr`` was one of
+    those). An odd run anywhere else (``size 5"``, ``a"b``, ``"a"b"``) is a
+    stray quote and opens nothing, so it cannot swallow the following rows.
+    Hence after each odd run the field is open iff the run starts a field and
+    the field was not open before it: along a streak of field-starting runs the
+    state alternates, and every other odd run resets it to closed, which needs
+    no loop. ``inside`` is the state before ``arr``.
     """
-    q = arr == QUOTE
-    if not q.any():
-        return q
-    n = arr.shape[0]
-    sep = (arr == COMMA) | (arr == LF)
-    idx = np.arange(n)
-    last_sep = np.maximum.accumulate(np.where(sep, idx, -1))
-    field_start = np.empty(n, dtype=np.int64)
-    field_start[0] = 0
-    field_start[1:] = last_sep[:-1] + 1  # first byte of the field each byte belongs to
-    field_quoted = arr[np.minimum(field_start, n - 1)] == QUOTE
-    edge = np.ones(n + 2, dtype=bool)  # the buffer's ends count as edges
-    edge[1:-1] = sep | q
-    return q & (field_quoted | edge[:-2] | edge[2:])
+    quotes = np.flatnonzero(arr == QUOTE)
+    if quotes.size == 0:
+        return (nl[:0] if inside else nl), inside
+    heads = np.flatnonzero(np.diff(quotes, prepend=-2) != 1)  # index in `quotes` of each run's first quote
+    odd = (np.diff(heads, append=quotes.size) & 1) == 1
+    start = quotes[heads[odd]]
+    if start.size == 0:
+        return (nl[:0] if inside else nl), inside
+    prev = arr[np.maximum(start - 1, 0)]
+    opens = (prev == COMMA) | (prev == LF)
+    if start[0] == 0:
+        opens[0] = at_sep
+    if inside:
+        opens[0] = False  # the first odd run closes the field left open before `arr`
+    i = np.arange(opens.size)
+    reset = np.maximum.accumulate(np.where(opens, -1, i))
+    state = opens & (((i - reset) & 1) == 1)
+    before = np.searchsorted(start, nl)  # odd runs before each newline (a newline is never inside a run)
+    inside_at = np.where(before > 0, state[np.maximum(before - 1, 0)], inside)
+    return nl[~inside_at], bool(state[-1])
+
+
+def _trailing_quotes(arr: np.ndarray) -> int:
+    """How many quotes ``arr`` ends with."""
+    if arr.size == 0 or arr[-1] != QUOTE:
+        return 0
+    other = arr[::-1] != QUOTE
+    return int(np.argmax(other)) if other.any() else int(arr.size)
+
+
+@dataclass
+class _Skipping:
+    """A record past the size limit: its bytes are dropped while its end is looked for."""
+
+    line: int  # the line it starts on
+    inside: bool = False  # inside a quoted field after what has been scanned
+    at_sep: bool = True  # what has been scanned ends with a field separator (or nothing yet)
 
 
 def _normalise_newlines(arr: np.ndarray) -> np.ndarray:
@@ -91,11 +128,12 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
     next_line = 1
     carry = b""
     first = True
+    skipping: _Skipping | None = None
     with path.open("rb") as fh:
         while True:
             chunk = fh.read(CHUNK_BYTES)
             final = not chunk
-            buf = carry + chunk
+            buf, carry, chunk = carry + chunk, b"", b""
             if first and not final and len(buf) < len(UTF8_BOM):
                 carry = buf  # too short to tell whether it starts with a byte-order mark
                 continue
@@ -105,74 +143,89 @@ def frame_records(path: Path, *, quote_aware: bool, max_record_bytes: int) -> It
                 if buf.startswith(UTF8_BOM):
                     buf = buf[len(UTF8_BOM) :]
                 first = False
-            if not buf:
-                if final:
-                    break
-                carry = b""
-                continue
             held = b""
             if not final and buf.endswith(b"\r"):
                 # the LF of this CRLF may start the next chunk
                 buf, held = buf[:-1], b"\r"
             arr = _normalise_newlines(np.frombuffer(buf, dtype=np.uint8))
+            if skipping is not None:
+                scan, tail = arr, b""
+                if quote_aware and not final and not held:
+                    # a run of quotes cut by the chunk's edge is judged with the next chunk; only its
+                    # parity matters, so one quote (odd) or two (even) stand for it
+                    k = _trailing_quotes(arr)
+                    scan, tail = arr[: arr.size - k], b'"' * (2 - k % 2) if k else b""
+                nl = np.flatnonzero(scan == LF)
+                ends, inside = _record_ends(scan, nl, inside=skipping.inside, at_sep=skipping.at_sep) if quote_aware else (nl, False)
+                if ends.size == 0 and not final:
+                    next_line += int(nl.size)
+                    skipping.inside = inside
+                    if scan.size:
+                        skipping.at_sep = int(scan[-1]) in (COMMA, LF)
+                    carry = tail + held
+                    continue
+                yield pa.record_batch(
+                    [pa.array([skipping.line], pa.int64()), pa.array([TOO_LONG_STAND_IN], pa.binary()), pa.array([True])],
+                    schema=BATCH_SCHEMA,
+                )
+                skipping = None
+                if ends.size == 0:
+                    break  # it ran to the end of the file
+                end = int(ends[0])
+                next_line += int(np.searchsorted(nl, end)) + 1
+                arr = arr[end + 1 :]
             nl = np.flatnonzero(arr == LF)
-            if quote_aware and nl.size:
-                quotes_before = np.cumsum(_structural_quotes(arr))[nl]
-                ends = nl[(quotes_before & 1) == 0]
-            else:
-                ends = nl
+            ends = _record_ends(arr, nl, inside=False, at_sep=True)[0] if quote_aware else nl
             if final and (ends.size == 0 or ends[-1] != arr.size - 1) and arr.size:
                 # the last record has no terminator: give it a virtual one
                 arr = np.append(arr, np.uint8(LF))
                 nl = np.append(nl, arr.size - 1)
                 ends = np.append(ends, arr.size - 1)
-            if ends.size == 0:
-                carry = arr.tobytes() + held
-                continue
-            cut = int(ends[-1]) + 1
-            starts = np.concatenate(([0], ends[:-1] + 1))
-            lines = next_line + np.searchsorted(nl, starts)
-            # drop the terminators so records sit back to back in one buffer
-            body_mask = np.ones(cut, dtype=bool)
-            body_mask[ends] = False
-            body = arr[:cut][body_mask]
-            idx = np.arange(ends.size, dtype=np.int64)
-            offsets = np.concatenate((starts - idx, [cut - ends.size])).astype(np.int32 if body.size < 2**31 else np.int64)
-            lengths = np.diff(offsets)
-            keep = lengths > 0
-            too_long = lengths > max_record_bytes
-            if too_long.any():
-                # keep the row (it is a record) but not its bytes
-                offsets, body = _blank_long(offsets, body, too_long)
-            typ = pa.binary() if offsets.dtype == np.int32 else pa.large_binary()
-            raw = pa.Array.from_buffers(typ, ends.size, [None, pa.py_buffer(offsets), pa.py_buffer(body)])
-            if typ == pa.large_binary():
-                raw = raw.cast(pa.binary())
-            batch = pa.record_batch(
-                [pa.array(lines.astype(np.int64)), raw, pa.array(too_long)],
-                schema=BATCH_SCHEMA,
-            )
-            if not keep.all():
-                batch = batch.filter(pa.array(keep))
-            if batch.num_rows:
-                yield batch
-            next_line += int(np.count_nonzero(nl < cut))
-            carry = arr[cut:].tobytes() + held
+            if ends.size:
+                batch = _batch(arr, nl, ends, next_line, max_record_bytes)
+                if batch.num_rows:
+                    yield batch
+                cut = int(ends[-1]) + 1
+                next_line += int(np.searchsorted(nl, cut))
+                arr = arr[cut:]
             if final:
                 break
+            if arr.size > max_record_bytes:
+                # the record in hand is already too long: stop keeping it (its bytes are scanned once more, then dropped)
+                skipping = _Skipping(next_line)
+            carry = arr.tobytes() + held
 
 
-def _blank_long(offsets: np.ndarray, body: np.ndarray, too_long: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.diff(offsets)
-    new_len = np.where(too_long, 1, lengths)  # one byte stands in, so the row is not taken for blank
-    new_offsets = np.concatenate(([0], np.cumsum(new_len))).astype(offsets.dtype)
-    keep_bytes = np.repeat(~too_long, lengths)
-    parts = body[keep_bytes]
-    out = np.empty(int(new_offsets[-1]), dtype=np.uint8)
-    out_mask = np.repeat(~too_long, new_len)
-    out[out_mask] = parts
-    out[~out_mask] = ord("?")
-    return new_offsets, out
+def _batch(arr: np.ndarray, nl: np.ndarray, ends: np.ndarray, next_line: int, max_record_bytes: int) -> pa.RecordBatch:
+    """The records of ``arr`` up to its last end, as one batch (empty records left out).
+
+    Records go back to back in one buffer without their terminators; a record
+    over the limit keeps the row (it is a record) but only a one-byte stand-in,
+    and its bytes are never copied.
+    """
+    cut = int(ends[-1]) + 1
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lines = next_line + np.searchsorted(nl, starts)
+    lengths = ends - starts
+    too_long = lengths > max_record_bytes
+    if too_long.any():
+        take = np.repeat(~too_long, lengths + 1)
+        take[starts[too_long]] = True  # its first byte, overwritten below
+        lengths = np.where(too_long, len(TOO_LONG_STAND_IN), lengths)
+    else:
+        take = np.ones(cut, dtype=bool)
+    take[ends] = False
+    body = arr[:cut][take]
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    body[offsets[:-1][too_long]] = TOO_LONG_STAND_IN[0]
+    offsets = offsets.astype(np.int32 if body.size < 2**31 else np.int64)
+    typ = pa.binary() if offsets.dtype == np.int32 else pa.large_binary()
+    raw = pa.Array.from_buffers(typ, ends.size, [None, pa.py_buffer(offsets), pa.py_buffer(body)])
+    if typ == pa.large_binary():
+        raw = raw.cast(pa.binary())
+    batch = pa.record_batch([pa.array(lines.astype(np.int64)), raw, pa.array(too_long)], schema=BATCH_SCHEMA)
+    keep = lengths > 0
+    return batch if keep.all() else batch.filter(pa.array(keep))
 
 
 def insert_frames(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordBatch], sql: str, params: dict[str, object]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -199,15 +200,7 @@ def test_too_long_csv_record_with_embedded_newlines(tmp_path):
     assert got[2][1] == b"2,ok"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (BAD-INPUT #12 'memory bounded'): a record longer than max_record_bytes is still carried whole from "
-    "chunk to chunk (carry + chunk re-copied and re-normalised each time), so peak memory grows ~5x the line "
-    "(8 MiB line, 256 KiB chunks: ~41 MiB; a 200 MiB line: ~1.1 GB RSS) and time grows quadratically",
-)
 def test_too_long_record_memory_is_bounded(tmp_path, monkeypatch):
-    import tracemalloc
-
     p = tmp_path / "big.jsonl"
     p.write_bytes(b'{"a":1}\n{"text":"' + b"x" * (8 << 20) + b'"}\n{"b":2}\n')
     monkeypatch.setattr(framing, "CHUNK_BYTES", 256 << 10)
@@ -219,6 +212,74 @@ def test_too_long_record_memory_is_bounded(tmp_path, monkeypatch):
         tracemalloc.stop()
     assert got == [(1, False), (2, True), (3, False)]
     assert peak < 8 << 20  # a few chunks plus max_record_bytes, not a multiple of the line
+
+
+def _peak_and_frames(path: Path, **kw) -> tuple[int, list[tuple[int, bytes, bool]]]:
+    """frames() of the file, and the peak memory traced while framing it."""
+    tracemalloc.start()
+    try:
+        got = frames(path, **kw)
+        return tracemalloc.get_traced_memory()[1], got
+    finally:
+        tracemalloc.stop()
+
+
+def test_50mb_jsonl_line_rejected_memory_bounded_rest_read(tmp_path, monkeypatch):
+    # BAD-INPUT row 12: one 50 MiB line between two ordinary ones, read in 1 MiB chunks with the default 1 MiB limit
+    p = tmp_path / "huge.jsonl"
+    p.write_bytes(b'{"a":1}\r\n\r\n{"text":"' + b"x" * (50 << 20) + b'"}\r\n{"b":2}\n\n{"c":3}')
+    monkeypatch.setattr(framing, "CHUNK_BYTES", 1 << 20)
+    peak, got = _peak_and_frames(p, max_record_bytes=1 << 20)
+    # line 2 is blank; the long record is line 3, the next ones lines 4 and 6 (5 is blank)
+    assert got == [(1, b'{"a":1}', False), (3, b"?", True), (4, b'{"b":2}', False), (6, b'{"c":3}', False)]
+    assert peak < 12 << 20  # a few 1 MiB chunks and the 1 MiB limit, not a multiple of the 50 MiB line
+
+
+def test_5mb_csv_field_rejected_memory_bounded_rest_read(tmp_path, monkeypatch):
+    # BAD-INPUT row 12 for CSV: a 5 MiB quoted field full of escaped quotes, commas and CRLFs; an odd chunk size
+    # (65539 = 9 mod the 10-byte unit) cuts every unit somewhere, between the two quotes of a `""` and inside a CRLF
+    unit = b'ab""c, d\r\n'
+    n = (5 << 20) // len(unit)
+    data = b"h1,h2\r\n" + b'1,"' + unit * n + b'"\r\n' + b'3,"x""y"\r\n' + b'4,size 5"\r\n' + b"5,z"
+    p = tmp_path / "huge.csv"
+    p.write_bytes(data)
+    monkeypatch.setattr(framing, "CHUNK_BYTES", (64 << 10) + 3)
+    peak, got = _peak_and_frames(p, quote_aware=True, max_record_bytes=256 << 10)
+    # the record opened on line 2 holds n newlines, so it ends on line 2 + n and the next starts on 3 + n;
+    # the stray quote of `size 5"` opens nothing, so line 5 + n is still a record of its own
+    assert got == [
+        (1, b"h1,h2", False),
+        (2, b"?", True),
+        (3 + n, b'3,"x""y"', False),
+        (4 + n, b'4,size 5"', False),
+        (5 + n, b"5,z", False),
+    ]
+    assert peak < 4 << 20  # chunks and the 256 KiB limit, less than the 5 MiB field
+
+
+def test_long_record_limit_is_on_the_normalised_bytes(tmp_path, monkeypatch):
+    # CRLFs inside a quoted field count one byte each, whichever chunk they fall in: 3 + 4 * 2 + 1 = 12 bytes
+    p = tmp_path / "f.csv"
+    p.write_bytes(b'1,"' + b"a\r\n" * 4 + b'"\n2\n')
+    for chunk in (1, 2, 3, 5, 1 << 20):
+        monkeypatch.setattr(framing, "CHUNK_BYTES", chunk)
+        assert [(line, tl) for line, _, tl in frames(p, quote_aware=True, max_record_bytes=12)] == [(1, False), (6, False)]
+        assert [(line, tl) for line, _, tl in frames(p, quote_aware=True, max_record_bytes=11)] == [(1, True), (6, False)]
+
+
+def test_50mb_jsonl_line_end_to_end(tmp_path):
+    # the same row 12 through auditor.audit with every default (64 MiB chunks, 1 MiB limit)
+    from datetime import date
+
+    import auditor
+
+    good = '{"shop_id":"s1","buyer_id":"b1","role":"%s","ts":"2026-03-01T10:00:%s+08:00"}\n'
+    p = tmp_path / "chat.jsonl"
+    p.write_bytes((good % ("buyer", "00")).encode() + b'{"text":"' + b"x" * (50 << 20) + b'"}\n' + (good % ("agent", "30")).encode())
+    report = auditor.audit([p], auditor.AuditOptions(policy="taobao", as_of=date(2026, 3, 10)))
+    i = report.inputs
+    assert (i.read, i.used, i.rejected) == (3, 2, 1)
+    assert [(r.line, r.code, r.reason) for r in i.rejections] == [(2, "line_too_long", "record is longer than 1048576 bytes")]
 
 
 # --- property: chunking never changes the result ------------------------------------------------
