@@ -29,6 +29,10 @@ T_STRING, T_INTEGER, T_NULL, T_ABSENT = "string", "integer", "null", "absent"
 
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
 
+# The session's own failures, not the file's: out of memory (or of spill space) and an interrupt. Recorded
+# as an unreadable file, they would turn a resource limit into a silently smaller audit; they go to the caller.
+SESSION_FAULTS: tuple[type[BaseException], ...] = (duckdb.OutOfMemoryException, duckdb.InterruptException)
+
 STAGED_DDL = (
     "CREATE TABLE IF NOT EXISTS staged (file_idx INTEGER, line BIGINT, err VARCHAR, err_detail VARCHAR, excerpt VARCHAR, "
     + ", ".join(f"{f} VARCHAR, {f}__t VARCHAR" for f in FIELDS)
@@ -71,6 +75,8 @@ class Reader(ABC):
         """
         try:
             return self._stage(con, file)
+        except SESSION_FAULTS:
+            raise
         except FileEncodingError as exc:
             return FileOutcome(
                 status="unreadable",
@@ -89,7 +95,16 @@ def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "strerror", None) or exc)
     # DuckDB wraps errors raised while it pulls Arrow batches; keep the part a person can act on
     m = re.search(r"(\[Errno \d+\][^\n]*|Python exception:[^\n]*)", text)
-    return (m.group(1) if m else text.splitlines()[0] if text else type(exc).__name__)[:200]
+    return one_line(m.group(1) if m else text or type(exc).__name__)
+
+
+def one_line(text: str) -> str:
+    """An error text fit for a file's ``reason``: its first line, control characters shown as ``?``, at most 200 characters.
+
+    A corrupt file's bytes end up in the library's messages (DuckDB: "don't know what type: \\x0f").
+    """
+    first = text.splitlines()[0] if text else ""
+    return re.sub(r"[\x00-\x1f\x7f]", "?", first)[:200]
 
 
 READERS: dict[str, type[Reader]] = {}

@@ -47,6 +47,9 @@ class CsvReader(Reader):
         if isinstance(header, str):
             outcome.status, outcome.reason = "unreadable", header
             return outcome
+        if any("\x00" in name for name in header):
+            # no header name holds a NUL; UTF-16 without a byte-order mark puts one beside every ASCII letter
+            raise FileEncodingError("encoding: the header row holds NUL bytes; the file looks like UTF-16 without a byte-order mark", "UTF-16")
         columns: dict[str, int] = {}
         for i, name in enumerate(header):
             if name.strip() in columns and name.strip() in FIELDS:

@@ -2,9 +2,9 @@
 
 Directories are walked recursively; files are read in sorted order of the name
 a report shows for them, so giving the same inputs in another order gives the
-same bytes. Files with no reader, symlinked directories and symlinks that leave
-the directory given are skipped and listed with the reason; a file reached
-twice is read once.
+same bytes. Files with no reader, directories that cannot be listed, symlinked
+directories and symlinks that leave the directory given are skipped and listed
+with the reason; a file reached twice is read once.
 """
 
 from __future__ import annotations
@@ -56,7 +56,13 @@ def discover(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]]:
 def _walk(root: Path, shown_root: str, skipped: list[Skipped]) -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     real_root = os.path.realpath(root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+
+    def unreadable(exc: OSError) -> None:
+        # os.walk would otherwise pass over a directory it cannot list without a word
+        where = Path(os.path.relpath(exc.filename, root)) if exc.filename else Path()
+        skipped.append(Skipped(_join(shown_root, where), "cannot read the directory: " + (exc.strerror or type(exc).__name__)))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         rel_dir = Path(dirpath).relative_to(root)
         for d in sorted(dirnames):
             if os.path.islink(os.path.join(dirpath, d)):

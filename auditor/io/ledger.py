@@ -68,6 +68,8 @@ SELECT file_idx, count(*),
 FROM records GROUP BY file_idx ORDER BY file_idx"""
         ).fetchall()
     }
+    shown = {f.idx: f.shown for f in files}
+    conflicts = _conflicting_duplicates(con, shown)
     for f in files:
         read, used, excl, rej = per_file.get(f.idx, (0, 0, 0, 0))
         o = outcomes[f.idx]
@@ -75,7 +77,7 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
         ledger.files.append(
             FileInfo(
                 file=f.shown, format=formats[f.idx], status=status, read=read, used=used, excluded=excl,
-                rejected=rej, reason=o.reason, notes=list(o.notes),
+                rejected=rej, reason=o.reason, notes=list(o.notes) + conflicts.get(f.idx, []),
             )
         )
         ledger.read += read
@@ -86,7 +88,6 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
     ).fetchall():
         ledger.excluded[reason] = n
     ledger.excluded = {r: ledger.excluded[r] for r in EXCLUSION_REASONS if r in ledger.excluded}
-    shown = {f.idx: f.shown for f in files}
     ledger.rejections = [
         Rejection(file=shown[fi], line=line, code=code, reason=message, excerpt=_cut(excerpt))
         for fi, line, code, message, excerpt in con.execute(
@@ -95,3 +96,40 @@ FROM records GROUP BY file_idx ORDER BY file_idx"""
     ]
     ledger.check_balance()
     return ledger
+
+
+def _conflicting_duplicates(con: duckdb.DuckDBPyConnection, shown: dict[int, str]) -> dict[int, list[str]]:
+    """Per file, a note on the records excluded as ``duplicate`` whose content differs from the copy kept (BAD-INPUT 16).
+
+    Counting such a record once is what CONTRACT §7.3 asks, but two different
+    messages under one msg_id usually mean a broken export, so a person is told.
+    The kept copy is the one ``apply_exclusions`` keeps: earliest instant, then input order.
+    Content is compared as read, not as spelled: instants, not `ts` text; an empty text is no text
+    (a CSV cell cannot say null).
+    """
+    rows = con.execute(
+        """
+WITH keys AS (
+  SELECT DISTINCT shop_id, msg_id FROM records WHERE code IS NULL AND exclusion = 'duplicate'
+), g AS (
+  SELECT r.file_idx, r.line, r.exclusion, r.msg_id,
+    row_number() OVER w AS rn,
+    first_value(r.file_idx) OVER w AS k_file, first_value(r.line) OVER w AS k_line,
+    {'buyer_id': r.buyer_id, 'role': r.role, 'utc_ns': r.utc_ns, 'sender_id': r.sender_id, 'kind': r.kind, 'text': nullif(r.text, '')} AS content,
+    first_value({'buyer_id': r.buyer_id, 'role': r.role, 'utc_ns': r.utc_ns, 'sender_id': r.sender_id, 'kind': r.kind, 'text': nullif(r.text, '')})
+      OVER w AS k_content
+  FROM records r SEMI JOIN keys k ON r.shop_id = k.shop_id AND r.msg_id = k.msg_id
+  WHERE r.code IS NULL
+  WINDOW w AS (PARTITION BY r.shop_id, r.msg_id ORDER BY r.utc_ns, r.rec_id)
+)
+SELECT file_idx, count(*), arg_min(line, line), arg_min(msg_id, line), arg_min(k_file, line), arg_min(k_line, line)
+FROM g WHERE rn > 1 AND exclusion = 'duplicate' AND content IS DISTINCT FROM k_content
+GROUP BY file_idx ORDER BY file_idx"""
+    ).fetchall()
+    return {
+        fi: [
+            f"{n} record(s) excluded as duplicate differ from the copy kept under the same (shop_id, msg_id); "
+            f"the first is line {line} (msg_id `{_cut(msg_id)}`, kept copy {shown[k_file]}:{k_line})"
+        ]
+        for fi, n, line, msg_id, k_file, k_line in rows
+    }

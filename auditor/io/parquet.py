@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from auditor.duck import run
-from auditor.io.base import FIELDS, FileOutcome, InputFile, Reader, register
+from auditor.io.base import FIELDS, SESSION_FAULTS, FileOutcome, InputFile, Reader, one_line, register
 
 _INTS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 _NAIVE_TS = {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
@@ -37,9 +37,11 @@ class ParquetReader(Reader):
             return outcome
         try:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": path}).fetchall()
+        except SESSION_FAULTS:
+            raise
         except duckdb.Error as exc:
             outcome.status = "unreadable"
-            outcome.reason = "not a readable Parquet file: " + str(exc).splitlines()[0][:200]
+            outcome.reason = "not a readable Parquet file: " + one_line(str(exc))
             return outcome
         types = {name: typ for name, typ, *_ in described}
         extra = [n for n in types if n not in FIELDS]
@@ -69,7 +71,9 @@ FROM read_parquet($p, file_row_number = true)
 """
         try:
             run(con, sql, {"p": path, "file_idx": file.idx})
+        except SESSION_FAULTS:
+            raise
         except duckdb.Error as exc:
             outcome.status = "unreadable"
-            outcome.reason = "Parquet data could not be decoded: " + str(exc).splitlines()[0][:200]
+            outcome.reason = "Parquet data could not be decoded: " + one_line(str(exc))
         return outcome

@@ -17,6 +17,15 @@ from auditor.io.timestamps import DAY_NS, ISO_PATTERN, NS, tz_segments
 
 ROLES = ("buyer", "agent", "bot", "system")
 KINDS = ("message", "ad", "notice", "close")
+# The closed list of rejection codes: the readers' own verdicts, then the checks below in their order.
+# docs/input-ledger.md lists exactly these (tests/adversarial/test_bad_input_matrix.py holds the two together).
+READER_CODES: tuple[str, ...] = ("encoding", "line_too_long", "invalid_json", "not_object", "duplicate_key", "bad_csv")
+REASON_CODES: tuple[str, ...] = (
+    READER_CODES
+    + tuple(f"missing:{f}" for f in REQUIRED)
+    + tuple(f"bad_type:{f}" for f in FIELDS)
+    + ("bad_enum:role", "bad_enum:kind", "bad_ts")
+)
 MIN_YEAR, MAX_YEAR = 1900, 2199
 # rec_id orders records as the input does (file, then line) without a global sort; 2**40 lines per file
 REC_ID_FILE_STRIDE = 1 << 40
