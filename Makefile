@@ -46,3 +46,13 @@ clean:
 .PHONY: detectors-table
 detectors-table: $(STAMP)
 	$(BIN)/python tools/measure_detectors.py --write docs/detectors.md
+
+# Fuzz budget (BAD-INPUT "Fuzzing"): the fuzz targets with fresh random inputs, FUZZ_EXAMPLES of them
+# per target (hypothesis profile `fuzz`, tests/conftest.py; 600 take about 10 min); the statistics show how many inputs ran.
+# `make test` runs the same targets with a few dozen derandomized inputs (profile `ci`).
+FUZZ_EXAMPLES ?= 600
+.PHONY: fuzz
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/adversarial/test_fuzz_pack_loader.py tests/adversarial/test_fuzz_records.py tests/adversarial/test_ledger_balance.py \
+		--hypothesis-show-statistics

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TAOBAO = ROOT / "policies" / "taobao"
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: `ci` (the default: the example counts each test
+# sets, the same cases every run) and `fuzz` (`make fuzz`: fresh random cases, and the fuzz targets
+# run FUZZ_EXAMPLES of them each instead of their CI count; see examples()).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "600")),
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def examples(ci: int) -> int:
+    """A fuzz target's example count: ``ci`` under the bounded profile, the profile's own (thousands) under `fuzz`."""
+    return settings.default.max_examples if PROFILE == "fuzz" else ci
 
 
 @pytest.fixture

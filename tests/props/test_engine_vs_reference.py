@@ -37,8 +37,8 @@ from auditor import AuditOptions, audit  # noqa: E402
 # Budget for the whole tests/props directory, about 40 s on 2 idle cores (an audit is
 # ~0.15 s): here 80 drawn cases for the built-in pack and 25 for each edited pack; in
 # test_pinduoduo_vs_reference.py 45 + 25 + 10 (the same rounds and exclusions again, under
-# pinduoduo). Counts are fixed; with CI=true hypothesis loads its "ci" profile, which keeps these
-# counts but derandomizes, so CI runs the same cases every time. No deadline: DuckDB's first
+# pinduoduo). Counts are fixed; the default hypothesis profile `ci` (tests/conftest.py) keeps these
+# counts but derandomizes, so every run tries the same cases; `make fuzz` (profile `fuzz`) draws fresh ones. No deadline: DuckDB's first
 # query is slow. A failure shrinks by re-running audits, which can take a few minutes.
 PROPS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
