@@ -1,20 +1,47 @@
 """The DuckDB session an audit runs in: bounded memory, a spill directory, UTC, no surprises.
 
+Settings come from the caller (the CLI's ``--memory-limit``, ``--threads``,
+``--temp-dir``), else the environment (``AUDITOR_MEMORY_LIMIT``,
+``AUDITOR_THREADS``, ``AUDITOR_TEMP_DIR``), else the defaults: 4GB, DuckDB's
+thread count, and a fresh spill directory under the system temp directory.
+They are checked here, so a bad value is a sentence naming the setting, and
+reach DuckDB as its connection config (keys and values, never SQL text).
+
+A session is closed at the end of every run, success, error or interrupt;
+DuckDB then deletes its spill files, and the spill directory when it created
+it. A spill directory the auditor chose is also removed when its connection
+is garbage collected, whatever path the run took out. A ``--temp-dir`` the
+user gave is never emptied beyond DuckDB's own files.
+
 External access (reading files from SQL) stays on only while inputs are
 staged; ``lock`` turns it off before any pack-driven query runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import secrets
+import shutil
 import tempfile
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 
 from auditor.duck import run
-from auditor.errors import UsageError
+from auditor.errors import EngineError, UsageError
+
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+MEMORY_SETTING = "--memory-limit / AUDITOR_MEMORY_LIMIT"
+THREADS_SETTING = "--threads / AUDITOR_THREADS"
+TEMP_SETTING = "--temp-dir / AUDITOR_TEMP_DIR"
+
+# open sessions with their spill directory and memory limit, so a signal can stop their queries (``interrupt_all``)
+_OPEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[str, str]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -27,25 +54,76 @@ class EngineSettings:
 
     @classmethod
     def from_env(cls) -> EngineSettings:
-        threads = os.environ.get("AUDITOR_THREADS")
+        return cls.resolve()
+
+    @classmethod
+    def resolve(cls, memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None) -> EngineSettings:
+        """The settings given, each missing one from the environment: flags win over the environment."""
+        env_threads = os.environ.get("AUDITOR_THREADS") if threads is None else None
         return cls(
-            memory_limit=os.environ.get("AUDITOR_MEMORY_LIMIT"),
-            threads=int(threads) if threads else None,
-            temp_directory=os.environ.get("AUDITOR_TEMP_DIR"),
+            memory_limit=memory_limit or os.environ.get("AUDITOR_MEMORY_LIMIT") or None,
+            threads=threads if threads is not None else _threads(env_threads) if env_threads else None,
+            temp_directory=temp_directory or os.environ.get("AUDITOR_TEMP_DIR") or None,
         )
 
 
 def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection:
     s = settings or EngineSettings.from_env()
-    con = duckdb.connect(":memory:", config={"autoload_known_extensions": "false", "autoinstall_known_extensions": "false"})
-    run(con, "SET TimeZone = 'UTC'")
-    run(con, "SET preserve_insertion_order = true")
-    run(con, f"SET memory_limit = '{_size(s.memory_limit or '4GB')}'")
+    memory = _size(s.memory_limit or DEFAULT_MEMORY_LIMIT)
+    if s.threads is not None and s.threads < 1:
+        raise UsageError(f"threads `{s.threads}` is not a positive whole number", hint=f"set {THREADS_SETTING} to 1 or more")
+    temp, ours = _spill_directory(s.temp_directory)
+    config = {
+        "autoload_known_extensions": "false",
+        "autoinstall_known_extensions": "false",
+        "memory_limit": memory,
+        "temp_directory": temp,
+    }
     if s.threads:
-        run(con, f"SET threads = {int(s.threads)}")
-    temp = s.temp_directory or os.path.join(tempfile.gettempdir(), f"auditor-spill-{os.getpid()}")
-    run(con, f"SET temp_directory = '{temp.replace(chr(39), chr(39) * 2)}'")
+        config["threads"] = str(s.threads)
+    try:
+        con = duckdb.connect(":memory:", config=config)
+    except duckdb.OutOfMemoryException as exc:
+        raise memory_error(exc, memory) from None
+    if ours:
+        weakref.finalize(con, shutil.rmtree, temp, True)
+    _OPEN[con] = (temp, memory)
+    try:
+        run(con, "SET TimeZone = 'UTC'")
+        run(con, "SET preserve_insertion_order = true")
+        run(con, "SET enable_progress_bar = false")  # DuckDB draws its own bar on stdout after 2 s of a query: inside the report's bytes
+    except duckdb.OutOfMemoryException as exc:
+        con.close()
+        raise memory_error(exc, memory) from None
     return con
+
+
+@contextlib.contextmanager
+def session(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one run, closed however the run ends; DuckDB's resource failures come out as ``EngineError``."""
+    con = connect(settings)
+    temp, memory = _OPEN[con]
+    try:
+        yield con
+    except duckdb.OutOfMemoryException as exc:
+        raise memory_error(exc, memory) from None
+    except duckdb.IOException as exc:
+        if temp in str(exc):
+            raise EngineError(
+                f"the spill directory `{temp}` failed: {str(exc).splitlines()[0]}", hint=f"point {TEMP_SETTING} at a writable directory"
+            ) from None
+        raise
+    finally:
+        con.close()
+
+
+def interrupt_all() -> None:
+    """Stop the queries running on every open session; safe from any thread (a signal watcher calls it)."""
+    with contextlib.suppress(RuntimeError):  # the registry changed while being listed: a session just opened or closed
+        cons = list(_OPEN.keys())
+    for con in cons:
+        with contextlib.suppress(duckdb.Error):
+            con.interrupt()
 
 
 def lock(con: duckdb.DuckDBPyConnection) -> None:
@@ -54,8 +132,53 @@ def lock(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "SET lock_configuration = true")
 
 
+def memory_error(exc: duckdb.Error, limit: str) -> EngineError:
+    """DuckDB ran out of memory, or of spill space: say which, and the setting that fixes it."""
+    text = str(exc)
+    if "max_temp_directory_size" in text:  # DuckDB's wording when the spill directory's disk is full
+        return EngineError(
+            f"the audit needs more spill space than the temp directory's disk has (memory limit {limit})",
+            hint=f"free disk space there, or point {TEMP_SETTING} at a bigger disk, or raise {MEMORY_SETTING}",
+        )
+    return EngineError(
+        f"the audit needs more memory than the limit of {limit} allows, even spilling to disk",
+        hint=f"raise {MEMORY_SETTING}, e.g. to 1GB, or lower {THREADS_SETTING}",
+    )
+
+
+def _spill_directory(given: str | None) -> tuple[str, bool]:
+    """Where DuckDB spills, and whether the auditor chose it (then it is a fresh name nobody else uses)."""
+    if not given:
+        # DuckDB creates it at the first spill and deletes it on close; the random part keeps a stale
+        # directory of a killed run with the same pid (or someone else's) from ever being used
+        return os.path.join(tempfile.gettempdir(), f"auditor-spill-{os.getpid()}-{secrets.token_hex(4)}"), True
+    if "\0" in given:
+        raise EngineError("the temp directory contains a NUL character", hint=f"set {TEMP_SETTING} to a directory path")
+    path = os.path.abspath(given)
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise EngineError(f"the temp directory `{given}` is not a directory", hint=f"set {TEMP_SETTING} to a writable directory")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise EngineError(f"the temp directory `{given}` is not writable", hint=f"set {TEMP_SETTING} to a writable directory")
+        return path, False
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise EngineError(
+            f"the temp directory `{given}` does not exist and cannot be created there",
+            hint=f"create it, or set {TEMP_SETTING} to a writable directory",
+        )
+    return path, False
+
+
+def _threads(text: str) -> int:
+    t = text.strip()
+    if not re.fullmatch(r"[0-9]+", t) or int(t) < 1:
+        raise UsageError(f"threads `{text}` is not a positive whole number", hint=f"set {THREADS_SETTING} to 1 or more")
+    return int(t)
+
+
 def _size(text: str) -> str:
     t = text.strip().upper().replace(" ", "")
     if not re.fullmatch(r"\d+(\.\d+)?(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", t):
-        raise UsageError(f"memory limit `{text}` is not a size", hint="use a size such as 4GB or 512MB (AUDITOR_MEMORY_LIMIT)")
+        raise UsageError(f"memory limit `{text}` is not a size", hint=f"set {MEMORY_SETTING} to a size such as 4GB or 512MB")
     return t

@@ -7,13 +7,14 @@ steps in this order, so they all see the same records, days and rounds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from auditor.duck import one, run
-from auditor.engine.connection import EngineSettings, connect, lock
+from auditor.engine.connection import EngineSettings, connect, lock, session
 from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
@@ -54,15 +55,13 @@ def find_inputs(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]
 
 
 def open_engine(memory_limit: str | None, threads: int | None, temp_directory: str | None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB session; settings not given come from the environment (AUDITOR_MEMORY_LIMIT, …)."""
-    env = EngineSettings.from_env()
-    return connect(
-        EngineSettings(
-            memory_limit=memory_limit or env.memory_limit,
-            threads=threads or env.threads,
-            temp_directory=temp_directory or env.temp_directory,
-        )
-    )
+    """A DuckDB session; settings not given come from the environment (AUDITOR_MEMORY_LIMIT, …). The caller closes it."""
+    return connect(EngineSettings.resolve(memory_limit, threads, temp_directory))
+
+
+def engine(memory_limit: str | None, threads: int | None, temp_directory: str | None) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """``open_engine`` for a ``with`` block: closed however the block ends (spill files go with it), resource failures as EngineError."""
+    return session(EngineSettings.resolve(memory_limit, threads, temp_directory))
 
 
 @dataclass(frozen=True)
