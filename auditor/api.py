@@ -20,9 +20,10 @@ from auditor.duck import insert_rows, run
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.evidence import RoundRow
 from auditor.engine.metrics import kind_for
-from auditor.engine.prepare import Progress, find_inputs, open_engine, prepare, tell
+from auditor.engine.prepare import Progress, engine, find_inputs, prepare, tell
 from auditor.engine.profile import chart_data
 from auditor.errors import UsageError
+from auditor.governance.pinning import load_pinned, run_info
 from auditor.io.atomic import atomic_write
 from auditor.io.base import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -50,9 +51,12 @@ from auditor.models import (
     RecordRef,
     RoundEvidence,
     RuleInfo,
+    RuleVersion,
+    RunInfo,
     ShopSummary,
     SkippedFile,
     ValidationReport,
+    Verification,
     Violation,
     fix,
 )
@@ -61,8 +65,10 @@ from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
 from auditor.report import REPORTERS, formats_for
-from auditor.rules import RULE_KINDS, DayRow, RuleContext
+from auditor.rules import DayRow, RuleContext
 from auditor.rules.eligibility import Answer, answer_checks
+from auditor.rules.versions import entry as version_entry
+from auditor.rules.versions import evaluate as judge_version
 
 
 class AuditOptions(BaseModel):
@@ -78,6 +84,9 @@ class AuditOptions(BaseModel):
     memory_limit: str | None = None
     threads: int | None = Field(default=None, gt=0)
     temp_directory: str | None = None
+    waivers: Path | None = Field(default=None, description="A waiver file (docs/waivers-and-baselines.md): findings accepted with a reason, until a day.")
+    baseline: Path | None = Field(default=None, description="A baseline file from --write-baseline: the findings it holds are listed but do not fail.")
+    policy_digest: str | None = Field(default=None, description="Refuse to run unless the pack's digest is this one (`sha256:…`, a report's policy.digest).")
 
 
 def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | None = None) -> AuditReport:
@@ -86,17 +95,24 @@ def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | N
     ``progress``, when given, is called as ``progress(phase, done, total)`` as the audit goes (see
     ``auditor.engine.prepare.Progress``); the library itself never prints.
     """
-    loaded = load_pack(options.policy)  # fail closed on policy before any data is read
+    from auditor.governance import read_governance
+
+    loaded = load_pinned(options.policy, options.policy_digest)  # fail closed on policy before any data is read
+    governed = read_governance(options.waivers, options.baseline, [loaded.pack])  # likewise waivers and baseline
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
     files, skipped = find_inputs(list(paths))
-    con = open_engine(options.memory_limit, options.threads, options.temp_directory)
-    try:
+    with engine(options.memory_limit, options.threads, options.temp_directory) as con:
         report = _run(con, loaded, shops, peers, files, skipped, options, progress)
-    finally:
-        con.close()
+    report = governed.apply(report)
+    report.run = _run_info(options, report.as_of)
     tell(progress, "report", 1, 1)
     return report
+
+
+def _run_info(options: AuditOptions, as_of: str) -> RunInfo:
+    files = {"shops": options.shops, "peers": options.peers, "waivers": options.waivers, "baseline": options.baseline}
+    return run_info(options.policy, as_of, options.max_record_bytes, files)
 
 
 def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, files, skipped, options: AuditOptions, progress: Progress | None = None) -> AuditReport:  # type: ignore[no-untyped-def]
@@ -118,9 +134,9 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
     findings, unevaluated = [], []
     for i, rule in enumerate(pack.rules):
         tell(progress, "rules", i, len(pack.rules))
-        got, missed = RULE_KINDS[rule.kind](rule).evaluate(ctx)
+        got, missed = judge_version(rule, ctx)  # each version of a rule judges the figures of its own days
         findings.extend(got)
-        unevaluated.extend(missed)
+        unevaluated.extend(u for u in missed if u not in unevaluated)  # versions of one rule repeat a shop-wide reason
     tell(progress, "rules", len(pack.rules), len(pack.rules))
 
     leads = detect_all(con, pack, start_day, end_day, progress)
@@ -222,6 +238,7 @@ def _rules(pack: Pack) -> list[RuleInfo]:
             threshold=getattr(r, "value", None),
             consequence=r.consequence.model_dump(mode="json", exclude_none=True),
             citation=_citation(r.citation),
+            rule_version=RuleVersion(effective_from=r.effective_from, effective_until=r.effective_until) if r.dated else None,
         )
         for r in pack.rules
     ]
@@ -402,7 +419,7 @@ def _day(d: DayRow) -> DayEvidence:
 
 
 def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: ignore[no-untyped-def]
-    rule = pack.rule(f.rule_id)
+    rule = version_entry(pack, f.rule_id, f.version)
     consequence = rule.consequence.model_dump(exclude_none=True, exclude={"doc"})
     return Violation(
         rule_id=f.rule_id,
@@ -420,6 +437,7 @@ def _violation(pack: Pack, f, shown: dict[int, str]) -> Violation:  # type: igno
         citation=_citation(rule.citation),
         evidence=[_day(d) for d in f.days] + [_round(r, shown) for r in f.evidence],
         evidence_total=f.evidence_total,
+        rule_version=RuleVersion(effective_from=f.version[0], effective_until=f.version[1]) if f.version else None,
     )
 
 
@@ -472,11 +490,23 @@ def diff(
     as_of: date | None = None,
     shops: Path | None = None,
     peers: Path | None = None,
+    old_digest: str | None = None,
+    new_digest: str | None = None,
+    waivers: Path | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: str | None = None,
 ) -> DiffReport:
-    """Audit ``paths`` under both packs on the same as-of day; return the pack changes and what they move."""
+    """Audit ``paths`` under both packs on the same as-of day; return the pack changes and what they move.
+
+    ``old_digest`` / ``new_digest`` (``sha256:…``) pin the packs: one whose digest differs is refused before any data is read.
+    """
     from auditor.diff import diff as _diff  # auditor.diff builds on audit() here
 
-    return _diff(old_pack, new_pack, paths, as_of=as_of, shops=shops, peers=peers)
+    engine_settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
+    return _diff(
+        old_pack, new_pack, paths, as_of=as_of, shops=shops, peers=peers, old_digest=old_digest, new_digest=new_digest, waivers=waivers, **engine_settings
+    )
 
 
 def run_pack_tests(packs: list[str | Path], select: str | None = None) -> PackTestReport:
@@ -531,6 +561,49 @@ def message(lang: str, key: str, /, **values: Any) -> str:
     return t(lang, key, **values)
 
 
+class RunOverrides(BaseModel):
+    """Where ``verify`` finds the pack and side files now, when not where the report's `run` block says (another checkout)."""
+
+    policy: str | None = None
+    shops: Path | None = None
+    peers: Path | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
+
+
+def verify(report: str | Path, paths: list[str | Path], overrides: RunOverrides | None = None) -> Verification:
+    """Re-run the audit behind a filed JSON report (its `run` block; ``overrides`` win) and compare the bytes."""
+    from auditor.verify import verify as _verify  # auditor.verify builds on audit() here
+
+    return _verify(report, paths, overrides)
+
+
+def baseline_bytes(report: AuditReport) -> bytes:
+    """The baseline file of a report (every finding of the day, fingerprinted, sorted): deterministic JSON bytes."""
+    from auditor.governance import baseline_bytes as _bytes
+
+    return _bytes(report)
+
+
+def write_baseline(report: AuditReport, path: str | Path) -> None:
+    """Write the report's baseline to ``path`` atomically, for later runs' ``baseline=`` (``--baseline``)."""
+    save(baseline_bytes(report), path)
+
+
+def waiver_schema_text() -> str:
+    """The published JSON Schema of waiver files."""
+    from auditor.policy.waivers import waiver_schema_text as _text
+
+    return _text()
+
+
+def interrupt() -> None:
+    """Stop the queries of every running audit so it unwinds at once (its spill files removed); safe from any thread, e.g. a signal watcher."""
+    from auditor.engine.connection import interrupt_all
+
+    interrupt_all()
+
+
 __all__ = [
     "AuditOptions",
     "AuditReport",
@@ -538,15 +611,19 @@ __all__ = [
     "Explanation",
     "PackTestReport",
     "Precheck",
+    "RunOverrides",
     "UsageError",
     "ValidationReport",
+    "Verification",
     "__version__",
     "audit",
+    "baseline_bytes",
     "builtin_packs",
     "default_lang",
     "diff",
     "explain",
     "formats",
+    "interrupt",
     "load_pack",
     "message",
     "pack_schema_text",
@@ -556,4 +633,7 @@ __all__ = [
     "run_pack_tests",
     "save",
     "validate",
+    "verify",
+    "waiver_schema_text",
+    "write_baseline",
 ]

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.api import AuditOptions, audit, load_pack
+from auditor.api import AuditOptions, audit
+from auditor.governance import read_governance
+from auditor.governance.pinning import load_pinned
 from auditor.models import (
     AuditReport,
     Citation,
@@ -53,14 +55,26 @@ def diff(
     as_of: date | None = None,
     shops: Path | None = None,
     peers: Path | None = None,
+    old_digest: str | None = None,
+    new_digest: str | None = None,
+    waivers: Path | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: str | None = None,
 ) -> DiffReport:
-    """Audit ``paths`` under both packs on the same as-of day and return what the change from old to new moves."""
-    old_loaded = load_pack(old_pack)  # both packs fail closed before any data is read
-    new_loaded = load_pack(new_pack)
-    before = audit(paths, AuditOptions(policy=old_pack, as_of=as_of, shops=shops, peers=peers))
+    """Audit ``paths`` under both packs on the same as-of day and return what the change from old to new moves.
+
+    ``old_digest`` / ``new_digest`` pin the packs: a pack whose digest differs is refused before any data is read.
+    ``waivers`` apply to both runs (checked against the rules of either pack), so a finding waived under one pack only shows as changed.
+    """
+    old_loaded = load_pinned(old_pack, old_digest, option="--old-policy-digest")  # both packs fail closed before any data is read
+    new_loaded = load_pinned(new_pack, new_digest, option="--policy-digest")
+    governed = read_governance(waivers, None, [old_loaded.pack, new_loaded.pack])
+    engine = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}  # the same resources for both runs
+    before = governed.apply(audit(paths, AuditOptions(policy=old_pack, as_of=as_of, shops=shops, peers=peers, **engine)))
     # The default as-of is the latest local day in the pack's time zone; pin the old run's day so a
     # time-zone change cannot make the two runs judge different days.
-    after = audit(paths, AuditOptions(policy=new_pack, as_of=date.fromisoformat(before.as_of), shops=shops, peers=peers))
+    after = governed.apply(audit(paths, AuditOptions(policy=new_pack, as_of=date.fromisoformat(before.as_of), shops=shops, peers=peers, **engine)))
     old_dump = old_loaded.pack.model_dump(mode="json")
     new_dump = new_loaded.pack.model_dump(mode="json")
     units = {d.id: d.unit for d in before.definitions} | {d.id: d.unit for d in after.definitions}
@@ -75,6 +89,7 @@ def diff(
         shops=shop_changes(before, after),
         metrics=metric_moves(before, after),
         units=dict(sorted(units.items())),
+        waivers=after.governance.waivers if after.governance else None,
     )
 
 
@@ -91,8 +106,8 @@ def pack_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PackChange]:
         if keys:
             out.append(PackChange(section="pack", id=key, change="changed", keys=keys))
     for section, id_key in ITEM_SECTIONS.items():
-        olds = {item[id_key]: item for item in old.get(section) or []}
-        news = {item[id_key]: item for item in new.get(section) or []}
+        olds = {_item_key(item, id_key): item for item in old.get(section) or []}
+        news = {_item_key(item, id_key): item for item in new.get(section) or []}
         for item_id in _union(news, olds):  # the new pack's order, then what it dropped
             a, b = olds.get(item_id), news.get(item_id)
             shown = b if b is not None else a
@@ -108,6 +123,12 @@ def pack_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PackChange]:
                 change = "changed"
             out.append(PackChange(section=section, id=str(item_id), change=change, keys=keys, title=_title(shown), citation=_citation(shown)))
     return sorted(out, key=lambda c: SECTION_ORDER.index(c.section))  # stable: keeps pack order within a section
+
+
+def _item_key(item: dict[str, Any], id_key: str) -> str:
+    """An item's key: its id; a later version of a rule (docs/rule-versions.md) is an item of its own, `id@effective_from`."""
+    start = item.get("effective_from")
+    return f"{item[id_key]}@{start}" if start else str(item[id_key])
 
 
 def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:
@@ -204,6 +225,8 @@ def _from_violation(v: Violation) -> FindingRef:
         consequence=v.consequence,
         citation=v.citation,
         location=_location(v.evidence),
+        rule_version=v.rule_version,
+        waiver=v.waiver,
     )
 
 
@@ -219,11 +242,15 @@ def _from_flag(f: Flag) -> FindingRef:
         value=f.score,
         citation=f.citation,
         location=_location(f.evidence),
+        waiver=f.waiver,
     )
 
 
 def _same_verdict(a: FindingRef, b: FindingRef) -> bool:
-    return (a.value, a.threshold, a.op, a.severity, a.consequence) == (b.value, b.threshold, b.op, b.severity, b.consequence)
+    # a finding waived under one pack only (a waiver naming a rule the other pack lacks) is a change worth showing
+    waivers = (a.waiver.id if a.waiver else None, b.waiver.id if b.waiver else None)
+    same = (a.value, a.threshold, a.op, a.severity, a.consequence) == (b.value, b.threshold, b.op, b.severity, b.consequence) and waivers[0] == waivers[1]
+    return same and a.rule_version == b.rule_version  # judged by another version of the rule (docs/rule-versions.md): a change
 
 
 def shop_changes(before: AuditReport, after: AuditReport) -> list[ShopChange]:

@@ -77,3 +77,14 @@ class InputError(AuditorError):
 
 class OutputError(AuditorError):
     """The report could not be written."""
+
+
+class DigestMismatch(PolicyError):
+    """The pack's digest is not the one the run was pinned to (`--policy-digest`, or a report being verified)."""
+
+
+class EngineError(AuditorError):
+    """The engine cannot run under its settings: memory limit too small, spill directory unusable or full.
+
+    The hint names the setting to change (flag and environment variable).
+    """

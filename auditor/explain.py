@@ -21,7 +21,7 @@ from auditor import __version__
 from auditor.api import AuditOptions, rule_context
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.metrics import MetricKind, MetricValue, kind_for
-from auditor.engine.prepare import find_inputs, open_engine, prepare
+from auditor.engine.prepare import engine, find_inputs, prepare
 from auditor.engine.trace import (
     TraceIgnored,
     TraceRef,
@@ -33,6 +33,7 @@ from auditor.engine.trace import (
     trace_units,
 )
 from auditor.errors import UsageError
+from auditor.governance.pinning import load_pinned
 from auditor.io.ledger import EXCLUSION_REASONS
 from auditor.io.peers import PeersFile, read_peers
 from auditor.io.shops import ShopsFile, read_shops
@@ -52,13 +53,16 @@ from auditor.models import (
     RejectedRecord,
     ReplyRef,
     RuleTrace,
+    RuleVersion,
     TracedUnit,
     fix,
 )
-from auditor.policy.loader import LoadedPack, load_pack
+from auditor.policy.loader import LoadedPack
 from auditor.policy.model import MetricSpec, Pack, PeerStreakRule, ThresholdRule
 from auditor.policy.ops import OPS
-from auditor.rules import RULE_KINDS, RuleContext
+from auditor.rules import RuleContext
+from auditor.rules.versions import evaluate as judge_version
+from auditor.rules.versions import in_force
 
 DEFAULT_LIMIT = 200
 NS = 1_000_000_000
@@ -76,8 +80,8 @@ def explain(
     limit: int = DEFAULT_LIMIT,
 ) -> Explanation:
     """The trace behind one figure: shop ``shop``'s ``metric`` (or ``rule``'s metric), for ``agent`` and ``day`` when given."""
-    loaded = load_pack(options.policy)
-    spec, rule_spec = _choose(loaded.pack, metric, rule)
+    loaded = load_pinned(options.policy, options.policy_digest)
+    spec, rule_spec = _choose(loaded.pack, metric, rule, day)
     if agent is not None and rule_spec is not None:
         raise UsageError("--agent cannot be used with --rule", hint="rules judge shop figures; drop --agent, or ask for --metric with --agent")
     if agent is not None and "agent" not in spec.by:
@@ -92,24 +96,21 @@ def explain(
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
     files, _skipped = find_inputs(list(paths))
-    con = open_engine(options.memory_limit, options.threads, options.temp_directory)
-    try:
+    with engine(options.memory_limit, options.threads, options.temp_directory) as con:
         as_of_day = iso_to_day(options.as_of) if options.as_of else None
         prep = prepare(con, loaded.pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=as_of_day)
         shown = {f.idx: f.shown for f in files}
         return _explain(con, loaded, spec, rule_spec, shops, peers, shown, options, prep.start_day, prep.end_day, shop, day, agent, limit)
-    finally:
-        con.close()
 
 
-def _choose(pack: Pack, metric: str | None, rule: str | None) -> tuple[MetricSpec, ThresholdRule | PeerStreakRule | None]:
+def _choose(pack: Pack, metric: str | None, rule: str | None, day: date | None = None) -> tuple[MetricSpec, ThresholdRule | PeerStreakRule | None]:
     metrics = ", ".join(m.id for m in pack.metrics)
-    rules = ", ".join(r.id for r in pack.rules) or "none"
+    rules = ", ".join(dict.fromkeys(r.id for r in pack.rules)) or "none"
     if metric is not None and rule is not None:
         raise UsageError("give --metric or --rule, not both", hint=f"--rule explains its own metric; drop --metric `{metric}`")
     if rule is not None:
         try:
-            r = pack.rule(rule)
+            r = pack.rule(rule, day)  # a rule with versions: the one in force on --day (or the latest); settled again once the as-of day is known
         except KeyError:
             raise UsageError(f"pack `{pack.name}` has no rule `{rule}`", hint=f"use one of: {rules}") from None
         return pack.metric(r.metric), r
@@ -141,6 +142,17 @@ def _explain(
     _check_shop(known_shops(con), shop)
     if agent is not None:
         _check_agent(known_agents(con, shop), shop, agent)
+    if rule_spec is not None and rule_spec.dated:
+        # a rule with versions: explain the one in force on the day the figure is judged (--day, else the as-of day)
+        judged = iso_to_day(day) if day is not None else end_day
+        version = in_force(pack, rule_spec.id, judged)
+        if version is None:
+            dates = ", ".join(f"{r.effective_from or '…'}..{r.effective_until or '…'}" for r in pack.versions(rule_spec.id))
+            raise UsageError(
+                f"rule `{rule_spec.id}` has no version in force on {day_to_iso(judged)}",
+                hint=f"pick a --day or --as-of inside one of its versions ({dates}; each until day exclusive)",
+            )
+        rule_spec, spec = version, pack.metric(version.metric)
     if spec.per == "day":
         d0 = d1 = iso_to_day(day) if day is not None else end_day
         if not start_day <= d0 <= end_day:
@@ -395,7 +407,7 @@ def _rule(
     d1: int,
 ) -> RuleTrace:
     """The rule's verdict on this figure, from the rule kind itself (the findings ``audit`` would report)."""
-    findings, unevaluated = RULE_KINDS[r.kind](r).evaluate(ctx)
+    findings, unevaluated = judge_version(r, ctx)  # of a rule with versions, this one judges only the figures of its days
     mine = [f for f in findings if f.shop_id == shop and f.start_day <= d0 and f.end_day >= d1]
     missed = [u for u in unevaluated if u.shop_id in (shop, None) and (not u.days or any(d0 <= d <= d1 for d in u.days))]
     conditions = []
@@ -433,6 +445,10 @@ def _rule(
             ) + ": the rule is met"  # fmt: skip
         else:
             reason = f"no run of {r.min_days} or more days with {r.metric} {r.op} the peer level covers {span}: the rule is met"
+    if r.dated:  # say which version judged, so that a threshold that changed is not read as the other one
+        since = f" from {r.effective_from}" if r.effective_from else ""
+        until = f" until {r.effective_until}, exclusive" if r.effective_until else ""
+        reason = f"{reason} (the version in force{since}{until})"
     return RuleTrace(
         id=r.id,
         kind=r.kind,
@@ -449,6 +465,7 @@ def _rule(
         verdict=verdict,  # type: ignore[arg-type]
         reason=reason,
         findings=[Period(start=day_to_iso(f.start_day), end=day_to_iso(f.end_day)) for f in mine],
+        rule_version=RuleVersion(effective_from=r.effective_from, effective_until=r.effective_until) if r.dated else None,
     )
 
 

@@ -27,9 +27,14 @@ from auditor import __version__
 from auditor.api import AuditOptions, audit
 from auditor.errors import AuditorError, PolicyError
 from auditor.models import AuditReport, CaseFailure, CaseOutcome, CaseRef, CoverageItem, PackTestReport, PackTests
-from auditor.policy.loader import BUILTIN_DIR, load_pack, resolve_pack
+from auditor.policy.loader import BUILTIN_DIR, load_pack, refuse_yaml_bombs, resolve_pack
 
 TOLERANCE = 1e-6
+# A pack's tests are as untrusted as the pack: bounded in size, and what they write stays in their temporary folder.
+MAX_CASE_FILE_BYTES = 4 << 20
+MAX_CASE_RECORDS = 1_000_000
+_SAFE_FILE_NAME = re.compile(r"[^/\\\x00]{1,255}")
+_SAFE_INDEX_SPEC = re.compile(r"[<>^=]?[+ -]?0?\d{0,2}[bdoxX]?")
 
 CASE_KEYS = {"name", "doc", "as_of", "records", "files", "shops", "peers", "expect"}
 EXPECT_KEYS = {"as_of", "inputs", "metrics", "absent_metrics", "violations", "not_evaluated", "summary", "error", "flags", "absent_flags"}
@@ -80,6 +85,8 @@ def load_cases(pack: str | Path) -> list[Case]:
     seen: dict[str, str] = {}
     for f in sorted((root / "tests").glob("*.yml")):
         shown = _shown(f)
+        if not f.resolve().is_relative_to(root.resolve()):
+            raise PolicyError("test file is a link to outside the pack", file=shown, hint="keep a pack's tests inside the pack, not linked in")
         for case in _read_case_file(f, shown):
             if case.name in seen:
                 raise PolicyError(
@@ -94,11 +101,17 @@ def load_cases(pack: str | Path) -> list[Case]:
 
 
 def _read_case_file(f: Path, shown: str) -> list[Case]:
+    raw = f.read_bytes()
+    if len(raw) > MAX_CASE_FILE_BYTES:
+        raise PolicyError(
+            f"test file is {len(raw)} bytes, over the {MAX_CASE_FILE_BYTES} byte limit", file=shown, hint="split it, or use `repeat:` blocks"
+        )
     try:
-        text = f.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyError("test file is not UTF-8", file=shown, hint="save it as UTF-8") from None
     try:
+        refuse_yaml_bombs(text, shown, "pack test files")  # a pack's tests are as untrusted as the pack
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -137,8 +150,64 @@ def _read_case_file(f: Path, shown: str) -> list[Case]:
             )
         if not any(k in c for k in ("records", "files")):
             raise PolicyError(f"case `{c['name']}` has no input", file=shown, line=line, hint="give `records:` or `files:`")
+        _check_inputs(c, item, shown, line)
         out.append(Case(shown, str(c["name"]), str(c.get("doc", "")), c, line))
     return out
+
+
+def _key_line(item: yaml.Node, key: str, default: int) -> int:
+    return next((k.start_mark.line + 1 for k, _ in getattr(item, "value", []) if getattr(k, "value", None) == key), default)
+
+
+def _check_inputs(c: dict[str, Any], item: yaml.Node, shown: str, line: int) -> None:
+    """What a case would write and unroll stays small and inside its temporary folder."""
+    files = c.get("files", [])
+    if not isinstance(files, list):
+        raise PolicyError(f"case `{c['name']}`: `files` is a list", file=shown, line=_key_line(item, "files", line), hint="see docs/pack-tests.md")
+    for i, spec in enumerate(files):
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or not _SAFE_FILE_NAME.fullmatch(name) or name in (".", ".."):
+            raise PolicyError(
+                f"case `{c['name']}`: `files[{i}].name` {name!r} is not a plain file name",
+                file=shown,
+                line=_key_line(item, "files", line),
+                hint="name the file alone, e.g. chats.jsonl: no folders, `..` or absolute paths",
+            )
+        if not isinstance(spec.get("content"), str):
+            raise PolicyError(
+                f"case `{c['name']}`: `files[{i}].content` is not text", file=shown, line=_key_line(item, "files", line), hint="give the file's content as a string"
+            )
+    records = c.get("records", [])
+    total = 0
+    for r in records if isinstance(records, list) else []:
+        if isinstance(r, dict) and "repeat" in r:
+            n, start = r.get("repeat"), r.get("start", 1)
+            inner = r.get("records")
+            if not (isinstance(n, int) and isinstance(start, int) and isinstance(inner, list) and 0 <= n and abs(start) <= MAX_CASE_RECORDS):
+                raise PolicyError(
+                    f"case `{c['name']}`: a `repeat` block needs an integer `repeat` >= 0, an integer `start` and a list of `records`",
+                    file=shown,
+                    line=_key_line(item, "records", line),
+                    hint="see docs/pack-tests.md",
+                )
+            specs = [m.group(1) or "" for t in inner if isinstance(t, dict) for v in t.values() if isinstance(v, str) for m in _INDEX.finditer(v)]
+            if any(not _SAFE_INDEX_SPEC.fullmatch(spec) for spec in specs):
+                raise PolicyError(
+                    f"case `{c['name']}`: an index format in a `repeat` block is not a short number format",
+                    file=shown,
+                    line=_key_line(item, "records", line),
+                    hint="write {i} or a number format such as {i:04d}",
+                )
+            total += n * len(inner)
+        else:
+            total += 1
+    if total > MAX_CASE_RECORDS:
+        raise PolicyError(
+            f"case `{c['name']}` unrolls to {total} records, over the {MAX_CASE_RECORDS} limit",
+            file=shown,
+            line=_key_line(item, "records", line),
+            hint="a pack case shows one point with a few records; measure scale elsewhere",
+        )
 
 
 def run_case(case: Case, pack: str | Path) -> CaseResult:
@@ -385,6 +454,8 @@ def _compare_violations(report: AuditReport, wanted: list[dict[str, Any]], failu
                 failures.append(_fail(f"{label} {k}", w[k], getattr(match, k)))
         if "consequence" in w and match.consequence != w["consequence"]:
             failures.append(_fail(f"{label} consequence", w["consequence"], match.consequence))
+        if "rule_version" in w:
+            _compare_version(label, w["rule_version"], match, failures)
         for i, we in enumerate(w.get("evidence", [])):
             if i >= len(match.evidence):
                 failures.append(_fail(f"{label} evidence[{i}]", we, None))
@@ -398,6 +469,19 @@ def _compare_violations(report: AuditReport, wanted: list[dict[str, Any]], failu
         span = v.period.start if v.period.start == v.period.end else f"{v.period.start}..{v.period.end}"
         what = f"violation {v.rule_id} shop {v.shop_id} {span}"
         failures.append(_fail(what, None, {"value": v.value, "threshold": v.threshold}, f"{what}: reported, not expected (value {v.value}, threshold {v.threshold})"))
+
+
+def _compare_version(label: str, want: Any, match: Any, failures: list[CaseFailure]) -> None:
+    """`rule_version: {effective_from?, effective_until?}` names the version that judged the finding; `null`: an undated rule."""
+    got = match.rule_version.model_dump() if match.rule_version is not None else None
+    if want is None or got is None:
+        if want != got:
+            failures.append(_fail(f"{label} rule_version", want, got))
+        return
+    wanted = {k: (str(v) if v is not None else None) for k, v in want.items()}  # an unquoted YAML day is a date
+    for k in ("effective_from", "effective_until"):
+        if k in wanted and wanted[k] != got[k]:
+            failures.append(_fail(f"{label} rule_version.{k}", wanted[k], got[k]))
 
 
 def _flag_subject(flag: Any, want: dict[str, Any], *, any_agent: bool = False) -> bool:
@@ -468,7 +552,7 @@ def coverage(pack: str | Path, cases: list[Case]) -> list[CoverageItem]:
     shop not eligible, and is quiet when one expects a shop eligible.
     """
     p = load_pack(pack).pack
-    items = [CoverageItem(kind="rule", id=r.id, fires=[], quiet=[]) for r in p.rules]
+    items = [CoverageItem(kind="rule", id=rid, fires=[], quiet=[]) for rid in dict.fromkeys(r.id for r in p.rules)]  # versions: one item
     items += [CoverageItem(kind="detector", id=d.detector, fires=[], quiet=[]) for d in p.detectors if d.enabled]
     items += [CoverageItem(kind="check", id=c.id, fires=[], quiet=[]) for c in p.eligibility]
     for c in cases:

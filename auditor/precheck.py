@@ -24,7 +24,7 @@ from auditor import __version__
 from auditor.api import AuditOptions, audit
 from auditor.engine.days import iso_to_day
 from auditor.engine.metrics import MetricKind, kind_for
-from auditor.engine.prepare import find_inputs, open_engine, prepare
+from auditor.engine.prepare import engine, find_inputs, prepare
 from auditor.engine.trace import trace_units
 from auditor.errors import UsageError
 from auditor.io.shops import ShopsFile, read_shops
@@ -43,6 +43,7 @@ from auditor.models import (
     WaitingBuyer,
     fix,
 )
+from auditor.models.fingerprint import finding_fingerprint
 from auditor.policy.loader import load_pack
 from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import Pack, ThresholdRule
@@ -79,7 +80,8 @@ def precheck(paths: Sequence[str | Path], options: AuditOptions, *, shop: str, w
         _waiting(paths, options, pack, kinds[waiting_metric], report, shop, waiting_limit) if waiting_metric and rows else ([], 0, None)
     )
     eligibility = [_eligibility(pack, kinds, rows, e) for e in summaries[shop].eligibility]
-    stakes = [_stake(pack, kinds, rows, report, shop, r) for r in pack.rules if _daily_threshold(pack, r)]
+    today = date.fromisoformat(report.as_of)  # of a rule with versions, only the one in force today is at stake
+    stakes = [_stake(pack, kinds, rows, report, shop, r) for r in pack.rules if _daily_threshold(pack, r) and r.in_force(today)]
     flags = [
         GamingFlag(
             detector=f.detector, title=f.title, agent_id=f.agent_id, period=f.period, score=f.score, severity=f.severity,
@@ -97,7 +99,11 @@ def precheck(paths: Sequence[str | Path], options: AuditOptions, *, shop: str, w
         for v in report.violations
         if v.shop_id == shop
     ]  # fmt: skip
-    verdict, reasons = _verdict(report, shop, rows, eligibility, stakes, findings, flags)
+    # A waived finding or flag is accepted (--waivers): no longer a risk to report. Eligibility and today's stakes are the platform's facts and stay.
+    accepted = {x.fingerprint for x in [*report.violations, *report.flags] if x.waiver is not None}
+    open_findings = [f for f in findings if finding_fingerprint("violation", f.rule_id, shop, None, f.period.start, f.period.end) not in accepted]
+    open_flags = [f for f in flags if finding_fingerprint("flag", f.detector, shop, f.agent_id, f.period.start, f.period.end) not in accepted]
+    verdict, reasons = _verdict(report, shop, rows, eligibility, stakes, open_findings, open_flags)
     s = summaries[shop]
     return Precheck(
         auditor_version=__version__,
@@ -159,8 +165,7 @@ def _waiting(
     """The shop's units unanswered on the as-of day (from the engine's trace), oldest first, and the local time the day's data ends."""
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     files, _skipped = find_inputs(list(paths))
-    con = open_engine(options.memory_limit, options.threads, options.temp_directory)
-    try:
+    with engine(options.memory_limit, options.threads, options.temp_directory) as con:
         day = iso_to_day(date.fromisoformat(report.as_of))  # the audit's own as-of day, whether given or found
         prepare(con, pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=day)
         last = con.execute(
@@ -179,8 +184,6 @@ def _waiting(
             ).fetchall()
         }
         units = [u for u in trace_units(con, pack, kind, shop, day, day, None) if not u.answered]
-    finally:
-        con.close()
     shown = {f.idx: f.shown for f in files}
     out = [
         WaitingBuyer(
@@ -206,7 +209,7 @@ def _clock(tod_ns: int) -> str:
 
 
 def _eligibility(pack: Pack, kinds: dict[str, MetricKind], rows: list[MetricRow], e) -> PrecheckEligibility:  # type: ignore[no-untyped-def]
-    rule = pack.rule(e.rule_id) if e.rule_id else None
+    rule = pack.rule(e.rule_id, date.fromisoformat(e.day)) if e.rule_id else None
     row = _today(rows, e.metric, e.day) if e.metric else None
     return PrecheckEligibility(
         check=e.check,

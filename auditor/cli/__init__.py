@@ -10,7 +10,7 @@ import pkgutil
 
 from auditor.cli.app import app, main
 
-ORDER = ["audit", "precheck", "validate", "test", "diff", "explain", "schema"]
+ORDER = ["audit", "precheck", "validate", "test", "diff", "explain", "verify", "schema"]
 _HELPERS = {"app", "__main__"}
 
 _found = {m.name for m in pkgutil.iter_modules(__path__)} - _HELPERS

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from auditor import api
-from auditor.cli.app import FailOn, Lang, app, check_format, emit, fail, parse_day, use_color
+from auditor.cli.app import FailOn, Lang, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
 from auditor.errors import AuditorError
 
 
@@ -41,25 +41,40 @@ def progress_bar(show: bool, lang: str) -> Iterator[Callable[[str, int, int], No
 
 @app.command()
 def audit(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories of chat records (.jsonl, .csv, .parquet).", show_default=False)],
+    # readable=False: an unreadable file is the ledger's to record (status unreadable), not a usage error
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories of chat records (.jsonl, .csv, .parquet).", show_default=False, readable=False)],
     policy: Annotated[str, typer.Option("--policy", "-p", help=f"Built-in pack name ({', '.join(api.builtin_packs())}) or a pack directory.")],
     shops: Annotated[Path | None, typer.Option("--shops", help="Shops file (YAML, JSON or CSV): shop_id, platform, category, accounts.")] = None,
     peers: Annotated[Path | None, typer.Option("--peers", help="Peer levels (CSV): date, category, reply_rate.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Last local day audited, YYYY-MM-DD (default: the latest day in the data).")] = None,
+    policy_digest: Annotated[
+        str | None, typer.Option("--policy-digest", help="Refuse to run unless the pack's digest is this one (sha256:…, a filed report's policy.digest).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Report format: {', '.join(api.formats())}.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")] = FailOn.error,
     lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the human formats (table, markdown, csv, html): zh or en (default: from the locale).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr (it is shown only on a terminal anyway).")] = False,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (YAML): findings accepted with a reason and an expiry day; they stay in the report, marked, and do not fail the run.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Baseline file from --write-baseline: the findings it holds are listed apart and do not fail the run; only new ones do.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Also write today's findings here (atomically) as a baseline for later runs' --baseline.")] = None,
+    memory_limit: MemoryLimit = None,
+    threads: Threads = None,
+    temp_dir: TempDir = None,
 ) -> None:
     """Audit chat records under a policy pack and report figures, findings and the row ledger."""
     try:
         day = parse_day(as_of)
         check_format(fmt, api.AuditReport)
         language = lang.value if lang is not None else api.default_lang()
-        options = api.AuditOptions(policy=policy, as_of=day, shops=shops, peers=peers)
+        options = api.AuditOptions(
+            policy=policy, policy_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers, baseline=baseline,
+            **engine_options(memory_limit, threads, temp_dir),
+        )
         with progress_bar(show_progress(quiet), language) as progress:
             report = api.audit(list(paths), options, progress=progress)
+        if write_baseline is not None:
+            api.write_baseline(report, write_baseline)
         emit(api.render(report, fmt, color=use_color(output, fmt), lang=language), output)
     except AuditorError as exc:
         fail(exc)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import FailOn, app, check_format, emit, fail, parse_day, use_color
+from auditor.cli.app import FailOn, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
 from auditor.errors import AuditorError
 
 
@@ -22,6 +22,12 @@ def diff(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Last local day audited by both packs, YYYY-MM-DD (default: the latest day in the data).")
     ] = None,
+    policy_digest: Annotated[
+        str | None, typer.Option("--policy-digest", help="Refuse to run unless the NEW pack's digest is this one (sha256:…).")
+    ] = None,
+    old_policy_digest: Annotated[
+        str | None, typer.Option("--old-policy-digest", help="Refuse to run unless the OLD pack's digest is this one (sha256:…).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Report format: {', '.join(api.formats(api.DiffReport))}.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
     fail_on: Annotated[
@@ -32,6 +38,12 @@ def diff(
             "Resolved or changed findings never fail the run.",
         ),
     ] = FailOn.error,
+    waivers: Annotated[
+        Path | None, typer.Option("--waivers", help="Waiver file (YAML), applied to both runs: an added finding it waives does not fail the run.")
+    ] = None,
+    memory_limit: MemoryLimit = None,
+    threads: Threads = None,
+    temp_dir: TempDir = None,
 ) -> None:
     """Audit the same data under OLD and NEW packs and report the impact of the change.
 
@@ -43,7 +55,10 @@ def diff(
     try:
         day = parse_day(as_of)
         check_format(fmt, api.DiffReport)
-        report = api.diff(old, new, list(paths), as_of=day, shops=shops, peers=peers)
+        report = api.diff(
+            old, new, list(paths), old_digest=old_policy_digest, new_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers,
+            **engine_options(memory_limit, threads, temp_dir),
+        )
         emit(api.render(report, fmt, color=use_color(output, fmt)), output)
     except AuditorError as exc:
         fail(exc)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import app, check_format, emit, fail, parse_day, use_color
+from auditor.cli.app import MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
 from auditor.errors import AuditorError
 
 DEFAULT_LIMIT = 200
@@ -26,11 +26,17 @@ def explain(
     shops: Annotated[Path | None, typer.Option("--shops", help="Shops file (YAML, JSON or CSV): shop_id, platform, category, accounts.")] = None,
     peers: Annotated[Path | None, typer.Option("--peers", help="Peer levels (CSV): date, category, reply_rate.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Last local day audited, YYYY-MM-DD (default: the latest day in the data).")] = None,
+    policy_digest: Annotated[
+        str | None, typer.Option("--policy-digest", help="Refuse to run unless the pack's digest is this one (sha256:…, a filed report's policy.digest).")
+    ] = None,
     limit: Annotated[
         int, typer.Option("--limit", help="List at most this many excluded records and as many rejected ones; the counts stay exact.")
     ] = DEFAULT_LIMIT,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Format: {', '.join(api.formats(api.Explanation))}.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the explanation here (atomically) instead of stdout.")] = None,
+    memory_limit: MemoryLimit = None,
+    threads: Threads = None,
+    temp_dir: TempDir = None,
 ) -> None:
     """Show the trace behind one figure: the pack's definition, the counts, every round with its records, and the exclusions.
 
@@ -46,7 +52,9 @@ def explain(
         check_format(fmt, api.Explanation)
         doc = api.explain(
             list(paths),
-            api.AuditOptions(policy=policy, as_of=parse_day(as_of), shops=shops, peers=peers),
+            api.AuditOptions(
+                policy=policy, policy_digest=policy_digest, as_of=parse_day(as_of), shops=shops, peers=peers, **engine_options(memory_limit, threads, temp_dir)
+            ),
             shop=shop,
             metric=metric,
             rule=rule,

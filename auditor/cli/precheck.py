@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import Lang, app, check_format, emit, fail, parse_day, use_color
+from auditor.cli.app import Lang, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
 from auditor.errors import AuditorError
 
 
@@ -20,9 +20,16 @@ def precheck(
     shops: Annotated[Path | None, typer.Option("--shops", help="Shops file (YAML, JSON or CSV): shop_id, platform, category, accounts.")] = None,
     peers: Annotated[Path | None, typer.Option("--peers", help="Peer levels (CSV): date, category, reply_rate.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The day to check, YYYY-MM-DD (default: the latest day in the data).")] = None,
+    policy_digest: Annotated[
+        str | None, typer.Option("--policy-digest", help="Refuse to run unless the pack's digest is this one (sha256:…, a filed report's policy.digest).")
+    ] = None,
     lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the answer: zh or en (default: from the locale).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Format: {', '.join(api.formats(api.Precheck))}.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the answer here (atomically) instead of stdout.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (YAML): waived findings and flags no longer count as risks today (eligibility is the platform's and stays).")] = None,
+    memory_limit: MemoryLimit = None,
+    threads: Threads = None,
+    temp_dir: TempDir = None,
 ) -> None:
     """Am I eligible today, what is at stake, and what should I fix? In plain Chinese or English.
 
@@ -37,7 +44,10 @@ def precheck(
     try:
         day = parse_day(as_of)
         check_format(fmt, api.Precheck)
-        doc = api.precheck(list(paths), api.AuditOptions(policy=policy, as_of=day, shops=shops, peers=peers), shop=shop)
+        options = api.AuditOptions(
+            policy=policy, policy_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers, **engine_options(memory_limit, threads, temp_dir)
+        )
+        doc = api.precheck(list(paths), options, shop=shop)
         language = lang.value if lang is not None else api.default_lang()
         emit(api.render(doc, fmt, color=use_color(output, fmt), lang=language), output)
     except AuditorError as exc:

@@ -64,6 +64,7 @@ against the rules, so clean data costs a few passes over the rounds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -270,6 +271,8 @@ SELECT d.shop_id, d.local_day FROM fc_days d JOIN fc_scope_shops s ON s.shop_id 
         if any(m not in figs for m in names):
             continue
         for key in sorted(figs[rule.metric][False]):
+            if rule.dated and not rule.in_force(date.fromisoformat(day_to_iso(key[2]))):
+                continue  # a rule with versions: each figure is at stake only under the version in force on its last day
             with_ring, without = figs[rule.metric][False][key], figs[rule.metric][True].get(key)
             if without is None or not holds(rule, True, key, margin):
                 continue

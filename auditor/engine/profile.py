@@ -129,7 +129,9 @@ def _rule_lines(pack: Pack) -> list[RuleLine]:
     found: dict[tuple[str, str, float], list[str]] = {}
     for r in pack.rules:
         if isinstance(r, ThresholdRule) and r.metric in rates:
-            found.setdefault((r.metric, r.op, float(r.value)), []).append(r.id)
+            ids = found.setdefault((r.metric, r.op, float(r.value)), [])
+            if r.id not in ids:  # versions of one rule may share a line
+                ids.append(r.id)
     return [RuleLine(metric=m, op=op, value=v, rules=ids) for (m, op, v), ids in found.items()]
 
 

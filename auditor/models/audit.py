@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from auditor.models.fingerprint import finding_fingerprint
 
 FLOAT_DECIMALS = 6
 
@@ -126,6 +128,22 @@ class DayEvidence(_Model):
 Evidence = Annotated[RoundEvidence | DayEvidence, Field(discriminator="kind")]
 
 
+class RuleVersion(_Model):
+    """The dates of one version of a rule (docs/rule-versions.md): in force from `effective_from` (inclusive) until `effective_until` (exclusive)."""
+
+    effective_from: str | None = Field(default=None, description="First local day in force; null: since always.")
+    effective_until: str | None = Field(default=None, description="First local day no longer in force (exclusive); null: still in force.")
+
+
+class WaiverMark(_Model):
+    """The waiver in force that accepts a finding (docs/waivers-and-baselines.md): the finding stays, marked, and does not fail the run."""
+
+    id: str
+    reason: str
+    approved_by: str
+    expires: str = Field(description="The last day the waiver is in force (inclusive), YYYY-MM-DD.")
+
+
 class Violation(_Model):
     rule_id: str
     shop_id: str
@@ -142,6 +160,17 @@ class Violation(_Model):
     citation: Citation
     evidence: list[Evidence]
     evidence_total: int = Field(description="How many rounds or inquiries stand behind the figure; `evidence` lists the worst of them.")
+    fingerprint: str = Field(default="", description="The finding's stable identity (kind, rule, shop, period; never lines); computed.")
+    waiver: WaiverMark | None = Field(default=None, description="The waiver that accepts this finding; a waived finding does not fail the run.")
+    baselined: bool = Field(default=False, description="In the --baseline file: an old finding, listed but not failing the run.")
+    rule_version: RuleVersion | None = Field(
+        default=None, description="The version of the rule in force on the finding's last day, which judged it; null when the rule is undated."
+    )
+
+    @model_validator(mode="after")
+    def _identity(self) -> Violation:
+        self.fingerprint = finding_fingerprint("violation", self.rule_id, self.shop_id, None, self.period.start, self.period.end)
+        return self
 
 
 class Flag(_Model):
@@ -160,6 +189,14 @@ class Flag(_Model):
     evidence_total: int = Field(description="How many items stand behind the flag; `evidence` lists the strongest of them.")
     citation: Citation
     severity: str = "warning"
+    fingerprint: str = Field(default="", description="The finding's stable identity (kind, detector, shop, agent, period; never lines); computed.")
+    waiver: WaiverMark | None = Field(default=None, description="The waiver that accepts this flag; a waived flag does not fail the run.")
+    baselined: bool = Field(default=False, description="In the --baseline file: an old finding, listed but not failing the run.")
+
+    @model_validator(mode="after")
+    def _identity(self) -> Flag:
+        self.fingerprint = finding_fingerprint("flag", self.detector, self.shop_id, self.agent_id, self.period.start, self.period.end)
+        return self
 
 
 class NotEvaluated(_Model):
@@ -223,6 +260,9 @@ class RuleInfo(_Model):
     threshold: float | None = None
     consequence: dict[str, Any] | None = None
     citation: Citation
+    rule_version: RuleVersion | None = Field(
+        default=None, description="For a rule with versions (one RuleInfo each): the days this version is in force; null when undated."
+    )
 
 
 class HoursWindow(_Model):
@@ -291,6 +331,84 @@ class ChartData(_Model):
     shops: list[ShopProfile]
 
 
+class SideFile(_Model):
+    """A side input of a run: the path as the user gave it (never resolved) and the sha256 of its bytes."""
+
+    path: str
+    digest: str = Field(description="sha256:<64 hex> of the file's bytes as read.")
+
+
+class RunInfo(_Model):
+    """What is needed to run the audit again and get the same bytes (`auditor verify`; docs/reproducible-runs.md)."""
+
+    policy: str = Field(description="The --policy as given: a built-in name or a pack directory (relative paths stay relative).")
+    as_of: str = Field(description="The as-of day the run settled on (given with --as-of or the latest day in the data).")
+    max_record_bytes: int
+    shops: SideFile | None = None
+    peers: SideFile | None = None
+    waivers: SideFile | None = None
+    baseline: SideFile | None = None
+
+
+class WaiverUse(_Model):
+    """A waiver of the --waivers file and the findings it matched (by fingerprint)."""
+
+    id: str
+    rule: str
+    shop: str
+    agent: str | None = None
+    period: Period | None = Field(default=None, description="The span the waiver covers (from, to as start, end); null: any period.")
+    reason: str
+    approved_by: str
+    expires: str
+    line: int | None = Field(default=None, description="Where the waiver starts in its file.")
+    findings: list[str] = Field(default_factory=list, description="Fingerprints of the findings it matches (for an expired waiver: would have).")
+
+
+class WaiverOutcome(_Model):
+    """What the --waivers file did: waivers applied, expired (not applied; a warning) and stale (matching nothing)."""
+
+    file: str = Field(description="The file as given.")
+    sha256: str = Field(description="sha256:<64 hex> of its bytes.")
+    applied: list[WaiverUse] = Field(default_factory=list)
+    expired: list[WaiverUse] = Field(default_factory=list, description="`expires` is before the as-of day: the waiver no longer applies.")
+    stale: list[WaiverUse] = Field(default_factory=list, description="In force but matching no finding: remove it, or fix its rule, shop or period.")
+    waived: int = Field(default=0, description="How many findings are waived.")
+
+
+class BaselineFinding(_Model):
+    """A finding as a baseline file records it: its identity and enough to say what it was."""
+
+    fingerprint: str
+    type: Literal["violation", "flag"]
+    rule_id: str = Field(description="The rule id, or the detector name of a flag.")
+    shop_id: str
+    agent_id: str | None = None
+    period: Period
+    severity: str
+
+
+class BaselineOutcome(_Model):
+    """What the --baseline file did: the findings it knew (baselined, not failing), the new ones, and its entries now gone."""
+
+    file: str = Field(description="The file as given.")
+    sha256: str = Field(description="sha256:<64 hex> of its bytes.")
+    policy: PolicyRef
+    as_of: str = Field(description="The as-of day the baseline was written on.")
+    matched: int
+    new: int
+    findings: list[BaselineFinding] = Field(default_factory=list, description="Today's findings that the baseline holds: listed, not failing.")
+    gone: list[BaselineFinding] = Field(default_factory=list, description="Baseline entries no longer found (fixed, or judged over another period).")
+
+
+class Governance(_Model):
+    """Waivers and baseline applied to the findings (docs/waivers-and-baselines.md)."""
+
+    waivers: WaiverOutcome | None = None
+    baseline: BaselineOutcome | None = None
+    notes: list[str] = Field(default_factory=list, description="Warnings about the governance files that did not stop the audit.")
+
+
 class AuditReport(_Model):
     auditor_version: str
     policy: PolicyRef
@@ -308,13 +426,13 @@ class AuditReport(_Model):
     charts: ChartData | None = Field(
         default=None, description="Per shop: the latency histogram, rounds per hour of day, daily series and peer levels the charts draw."
     )
+    run: RunInfo | None = Field(default=None, description="The settings and side-file digests that reproduce this report (`auditor verify`).")
+    governance: Governance | None = Field(default=None, description="Present with --waivers or --baseline: what they accepted, and their warnings.")
 
     def findings_at_or_above(self, level: str) -> int:
-        """How many violations and flags are at or above `level` (error > warning > info)."""
+        """How many violations and flags are at or above `level` (error > warning > info); waived and baselined ones never count."""
         order = {"info": 0, "warning": 1, "error": 2}
         if level == "never":
             return 0
         floor = order[level]
-        return sum(1 for v in self.violations if order[v.severity] >= floor) + sum(
-            1 for f in self.flags if order[f.severity] >= floor
-        )
+        return sum(1 for x in [*self.violations, *self.flags] if order[x.severity] >= floor and x.waiver is None and not x.baselined)

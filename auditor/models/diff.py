@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from auditor.models.audit import Citation, Fine, Inputs, Period, PolicyRef, RecordRef, _Model
+from auditor.models.audit import Citation, Fine, Inputs, Period, PolicyRef, RecordRef, RuleVersion, WaiverMark, WaiverOutcome, _Model
 
 
 class KeyChange(_Model):
@@ -45,6 +45,8 @@ class FindingRef(_Model):
     consequence: dict[str, Any] | None = None
     citation: Citation
     location: RecordRef | None = Field(default=None, description="The first record of the evidence, to point at in the data.")
+    waiver: WaiverMark | None = Field(default=None, description="The waiver (--waivers) that accepts this finding in its run.")
+    rule_version: RuleVersion | None = Field(default=None, description="The version of the rule that judged the violation; null when undated.")
 
 
 class FindingChange(_Model):
@@ -93,10 +95,11 @@ class DiffReport(_Model):
     units: dict[str, str] = Field(
         default_factory=dict, description="Each metric's unit (ratio, seconds, count), from the new pack, then the old, to show figures in."
     )
+    waivers: WaiverOutcome | None = Field(default=None, description="With --waivers: what the waiver file did in the new pack's run.")
 
     def added_at_or_above(self, level: str) -> int:
-        """How many findings the new pack adds at or above `level` (error > warning > info)."""
+        """How many findings the new pack adds at or above `level` (error > warning > info); a waived one does not count."""
         order = {"info": 0, "warning": 1, "error": 2}
         if level == "never":
             return 0
-        return sum(1 for s in self.shops for f in s.added if order.get(f.severity, 0) >= order[level])
+        return sum(1 for s in self.shops for f in s.added if order.get(f.severity, 0) >= order[level] and f.waiver is None)

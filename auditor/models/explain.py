@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from auditor.models.audit import Citation, Period, PolicyRef, RecordRef, _Model
+from auditor.models.audit import Citation, Period, PolicyRef, RecordRef, RuleVersion, _Model
 
 
 class ExplainDefinition(_Model):
@@ -80,6 +80,7 @@ class RuleTrace(_Model):
     verdict: Literal["violated", "met", "not_evaluated"]
     reason: str = Field(description="The verdict in plain words.")
     findings: list[Period] = Field(default_factory=list, description="Periods of this rule's findings for the shop that cover the figure.")
+    rule_version: RuleVersion | None = Field(default=None, description="Of a rule with versions, the one in force on the judged day; null when undated.")
 
 
 class ReplyRef(RecordRef):

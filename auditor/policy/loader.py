@@ -237,6 +237,36 @@ class _PackLoader(yaml.SafeLoader):
             article = "an" if kind[:1] in "aeiou" else "a"
             raise _ValueError(None, None, f"cannot read {value} as {article} {kind}{why}", node.start_mark) from None
 
+    def construct_day_text(self, node: yaml.ScalarNode) -> str:
+        """An unquoted day (`effective_from: 2026-10-16`) is checked to be real, then kept as written: JSON Schema has no dates."""
+        self.construct_yaml_timestamp(node)
+        return str(node.value)
+
+
+_PackLoader.add_constructor("tag:yaml.org,2002:timestamp", _PackLoader.construct_day_text)
+
+
+def refuse_yaml_bombs(text: str, shown: str, what: str = "packs") -> None:
+    """Refuse anchors and aliases (billion laughs) and deep nesting before any YAML is built.
+
+    The event parser is iterative, so no input can exhaust the stack here; the composer that
+    builds the document afterwards is recursive and would. Raises the YAML syntax errors it meets.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _fatal(
+                shown, "yaml-alias", f"YAML anchors and aliases are not allowed in {what}", "write the value out where it is needed", event.start_mark
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _fatal(
+                    shown, "yaml-too-deep", f"lists and mappings nested more than {MAX_DEPTH} deep", f"{what} are a few levels deep; flatten it", event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
 
 def parse_pack_file(file: Path, shown: str) -> Parsed:
     """Safe-load one YAML document: size-limited, UTF-8, no tags, anchors or aliases; note where every key sits."""
@@ -253,20 +283,7 @@ def parse_pack_file(file: Path, shown: str) -> Parsed:
     except UnicodeDecodeError:
         raise _fatal(shown, "encoding", "pack file is not UTF-8", "save it as UTF-8") from None
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # the event parser is iterative: no input can exhaust the stack here
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise _fatal(
-                    shown, "yaml-alias", "YAML anchors and aliases are not allowed in packs", "write the value out where it is needed", event.start_mark
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _fatal(
-                        shown, "yaml-too-deep", f"lists and mappings nested more than {MAX_DEPTH} deep", "a pack is a few levels deep; flatten it", event.start_mark
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        refuse_yaml_bombs(text, shown)
         loader = _PackLoader(text)
         try:
             node = loader.get_single_node()
@@ -282,6 +299,11 @@ def parse_pack_file(file: Path, shown: str) -> Parsed:
         else:
             code, hint = "yaml-syntax", "fix the YAML here: indent with spaces, not tabs, and quote values that hold `: ` or ` #`"
         raise _fatal(shown, code, f"not valid YAML: {exc.problem or exc.context}", hint, mark) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (NUL, other controls): the error has a position, no mark
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line0 = text.count("\n", 0, exc.position)
+        at = yaml.Mark(shown, exc.position, line0, exc.position - (text.rfind("\n", 0, exc.position) + 1), None, None)
+        raise _fatal(shown, "yaml-syntax", f"not valid YAML: character U+{char:04X} is not allowed in YAML", "delete the control character", at) from None
     except yaml.YAMLError as exc:
         raise _fatal(shown, "yaml-syntax", f"not valid YAML: {exc}", "check the YAML syntax") from None
     lines: dict[KeyPath, int] = {}

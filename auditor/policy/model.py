@@ -8,6 +8,7 @@ never a silently ignored setting.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 SCHEMA_VERSION = 1
 
 _HHMM = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class _Strict(BaseModel):
@@ -186,6 +188,29 @@ class _RuleBase(_Strict):
     severity: Literal["error", "warning", "info"]
     consequence: Consequence
     citation: Citation
+    effective_from: str | None = Field(
+        default=None,
+        pattern=_DAY,
+        description="First local day (YYYY-MM-DD, inclusive) this version of the rule is in force; absent: since always. "
+        "Entries sharing an id are versions of one rule and must cover a contiguous range without overlap (docs/rule-versions.md).",
+    )
+    effective_until: str | None = Field(
+        default=None,
+        pattern=_DAY,
+        description="The local day (YYYY-MM-DD, EXCLUSIVE) from which this version no longer applies, usually the next version's "
+        "`effective_from`; absent: still in force.",
+    )
+
+    @property
+    def dated(self) -> bool:
+        """Whether the entry is one version of a rule that changed (it carries `effective_from` or `effective_until`)."""
+        return self.effective_from is not None or self.effective_until is not None
+
+    def in_force(self, day: date) -> bool:
+        """Whether this version applies on local day ``day``: from <= day < until."""
+        return (self.effective_from is None or date.fromisoformat(self.effective_from) <= day) and (
+            self.effective_until is None or day < date.fromisoformat(self.effective_until)
+        )
 
 
 class ThresholdRule(_RuleBase):
@@ -235,7 +260,8 @@ class EligibilityCheck(_Strict):
     doc: Text = Field(description="How the answer is reached, in plain words.")
     blocked_by: list[str] = Field(
         min_length=1,
-        description="Rule ids; a finding of any of them whose period includes the as-of day makes the answer no.",
+        description="Rule ids; a finding of any of them whose period includes the as-of day makes the answer no. "
+        "Of a rule with versions, the version in force on the as-of day is meant.",
     )
 
 
@@ -407,11 +433,20 @@ class Pack(_Strict):
                 return m
         raise KeyError(metric_id)
 
-    def rule(self, rule_id: str) -> ThresholdRule | PeerStreakRule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+    def rule(self, rule_id: str, day: date | None = None) -> ThresholdRule | PeerStreakRule:
+        """The rule entry with this id; of a rule with several versions, the one in force on ``day`` (default: the latest)."""
+        versions = self.versions(rule_id)
+        if not versions:
+            raise KeyError(rule_id)
+        if day is not None:
+            for r in versions:
+                if r.in_force(day):
+                    return r
+        return versions[-1]
+
+    def versions(self, rule_id: str) -> list[ThresholdRule | PeerStreakRule]:
+        """Every entry with this id, oldest version first (an undated rule is its only version)."""
+        return sorted((r for r in self.rules if r.id == rule_id), key=lambda r: r.effective_from or "")
 
     def service_seconds(self) -> list[tuple[int, int]]:
         return [w.seconds() for w in self.service_hours]

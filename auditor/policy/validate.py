@@ -8,7 +8,9 @@ is the schema's problem, already reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +28,7 @@ UNITS = {"round_rate": "ratio", "buyer_rate": "ratio", "round_latency": "seconds
 MAX_SOURCE_BYTES = 4 << 20  # a source is one article; anything larger is a mistake or an attack
 _DEFAULT_BY = RoundRateMetric.model_fields["by"].get_default(call_default_factory=True)
 _DEFAULT_PER = RoundRateMetric.model_fields["per"].default
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # the form the schema asks of a rule version's day
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,15 @@ def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+# Every IANA zone name has this form; the engine writes the zone's name into SQL text (a message literal),
+# so a name outside it is refused even if some zone file happened to carry it.
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+
+
 def _check_timezone(c: _Checker, tz: str) -> None:
     try:
+        if not _ZONE_NAME.fullmatch(tz):
+            raise ValueError(tz)
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory such as `Asia` raises OSError on some systems
         c.add(("timezone",), "unknown-timezone", f"unknown time zone `{tz}`", "use an IANA name such as Asia/Shanghai")
@@ -171,13 +181,24 @@ def _check_threshold(c: _Checker, path: KeyPath, value: float, metric_id: str, i
         c.add(path, "threshold-range", f"threshold {shown} is negative, but `{metric_id}` is a count", "use a count ≥ 0")
 
 
+def _dated(r: dict[str, Any]) -> bool:
+    return r.get("effective_from") is not None or r.get("effective_until") is not None
+
+
 def _check_rules(c: _Checker, rules: list[tuple[int, dict[str, Any]]], metrics: dict[str, _MetricInfo], name: str | None) -> set[str]:
     rule_ids: set[str] = set()
     first_at: dict[str, int] = {}
+    entries: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for i, r in rules:
         rid = _str(r, "id")
         if rid is not None:
-            if rid in rule_ids:
+            entries.setdefault(rid, []).append((i, r))
+    # An id whose entries carry dates names one rule in versions; their ranges are checked together below.
+    versioned = {rid for rid, es in entries.items() if any(_dated(r) for _, r in es)}
+    for i, r in rules:
+        rid = _str(r, "id")
+        if rid is not None:
+            if rid in rule_ids and rid not in versioned:
                 c.add(("rules", i, "id"), "duplicate-id", f"rule id `{rid}` is used twice{c.first_line(('rules', first_at[rid], 'id'))}", "give every rule its own id")
             else:
                 first_at[rid] = i
@@ -220,7 +241,64 @@ def _check_rules(c: _Checker, rules: list[tuple[int, dict[str, Any]]], metrics: 
             c.add(("rules", i, "consequence"), "fine-incomplete", "a fine needs an amount and a currency", "add `amount:` and `currency:` (e.g. CNY)")
         if isinstance(r.get("citation"), dict):
             _check_citation(c, r["citation"], ("rules", i, "citation"))
+    for rid in sorted(versioned, key=lambda x: entries[x][0][0]):
+        _check_versions(c, rid, entries[rid])
     return rule_ids
+
+
+def _day(c: _Checker, path: KeyPath, value: Any) -> date | None:
+    """A version's day, or None after adding the problem (a string of the right form that is no real day)."""
+    if not isinstance(value, str) or not _DAY.match(value):
+        return None  # absent, or of the wrong form: the schema's problem
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        c.add(path, "rule-version-dates", f"`{value}` is not a real day", "write an existing local day as YYYY-MM-DD")
+        return None
+
+
+def _at(c: _Checker, j: int) -> str:
+    line, _ = c.marks.at(("rules", j, "id"))
+    return f" (line {line})" if line else ""
+
+
+def _check_versions(c: _Checker, rid: str, entries: list[tuple[int, dict[str, Any]]]) -> None:
+    """Versions of one rule: each range [from, until) not empty, together one contiguous range with no overlap and no gap."""
+    ranges: list[tuple[date | None, date | None, int]] = []
+    for i, r in entries:
+        start = _day(c, ("rules", i, "effective_from"), r.get("effective_from"))
+        end = _day(c, ("rules", i, "effective_until"), r.get("effective_until"))
+        if (r.get("effective_from") is not None and start is None) or (r.get("effective_until") is not None and end is None):
+            continue  # a bad day is already reported; ranges are compared on good ones only
+        if start is not None and end is not None and start >= end:
+            c.add(
+                ("rules", i, "effective_until"),
+                "rule-version-dates",
+                f"version of `{rid}` ends ({end}, exclusive) before or on the day it starts ({start}): it is never in force",
+                "set `effective_until` after `effective_from` (until is exclusive: the first day the version no longer applies)",
+            )
+            continue
+        ranges.append((start, end, i))
+    # Oldest first: `since always` before any dated start; then each version against the one before it.
+    ranges.sort(key=lambda x: (x[0] is not None, x[0] or date.min, x[2]))
+    for (_, prev_end, j), (start, _, i) in zip(ranges, ranges[1:], strict=False):
+        where = ("rules", i, "effective_from") if start is not None else ("rules", i, "id")
+        if prev_end is None or start is None or start < prev_end:
+            ends = "has no `effective_until`" if prev_end is None else f"is in force until {prev_end} (exclusive)"
+            begins = "has no `effective_from` either" if start is None else f"starts on {start}"
+            c.add(
+                where,
+                "rule-versions-overlap",
+                f"versions of `{rid}` overlap: rules[{j}]{_at(c, j)} {ends}, and this one {begins}",
+                "end each version (`effective_until`, exclusive) on the day the next one starts (`effective_from`)",
+            )
+        elif start > prev_end:
+            c.add(
+                where,
+                "rule-versions-gap",
+                f"versions of `{rid}` leave a gap: rules[{j}]{_at(c, j)} ends before {prev_end}, this one starts on {start}",
+                f"start this version on {prev_end}, the day the previous one stops (its `effective_until` is exclusive)",
+            )
 
 
 def _check_condition(

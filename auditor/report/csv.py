@@ -3,7 +3,7 @@
 Columns (the header row is worded in the report's language, ``--lang``; the
 order never changes):
 
-  kind                  ``violation``, ``flag`` or ``not_evaluated`` (a code, never translated)
+  kind                  ``violation``, ``flag``, ``not_evaluated``, ``waiver_expired`` or ``waiver_stale`` (a code, never translated)
   rule_or_detector      the rule id, or the detector name
   shop_id, agent_id     the shop; the agent for a per-agent flag (empty otherwise)
   period_start/end      the local days the row is about (empty for a rule check not evaluated)
@@ -20,6 +20,9 @@ order never changes):
                         the clause cited, in the original Chinese, with the pack's English gloss
   evidence_total        how many rounds, inquiries or items stand behind the row
   first_evidence        the first record listed as evidence, as ``file:line``
+  governance            a waived finding's waiver (id, reason, approver, expiry) or ``baselined``;
+                        for a row of kind ``waiver_expired`` or ``waiver_stale`` (a warning about
+                        the --waivers file), the waiver's id
 
 The file is UTF-8 *with* a byte-order mark, because Excel reads a BOM-less
 CSV in the machine's ANSI code page and garbles Chinese; other tools skip the
@@ -40,13 +43,14 @@ from typing import Any, BinaryIO
 
 from auditor.i18n import t
 from auditor.models import AuditReport, Flag, NotEvaluated, RoundEvidence, Violation
+from auditor.report import _governance
 from auditor.report.base import Reporter, register
 
 COLUMNS = (
     "kind", "rule_or_detector", "shop_id", "agent_id", "period_start", "period_end", "severity",
     "metric", "value", "op", "threshold", "numerator", "denominator", "score",
     "consequence_type", "consequence_amount", "consequence_currency", "title", "summary",
-    "citation_source", "citation_text", "citation_gloss_en", "evidence_total", "first_evidence",
+    "citation_source", "citation_text", "citation_gloss_en", "evidence_total", "first_evidence", "governance",
 )  # fmt: skip
 NUMERIC = {"value", "threshold", "numerator", "denominator", "score", "consequence_amount", "evidence_total"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,6 +99,7 @@ class CsvReporter(Reporter):
         w.writerow([t(self.lang, f"csv.col_{c}") for c in COLUMNS])
         rows = [self._violation(v) for v in report.violations] + [self._flag(f) for f in report.flags]
         rows += [self._not_evaluated(n) for n in report.not_evaluated]
+        rows += self._waivers(report)
         for row in rows:
             w.writerow([row.get(c, "") if c in NUMERIC else neutralise(str(row.get(c, ""))) for c in COLUMNS])
         out.write((BOM + buf.getvalue()).encode("utf-8"))
@@ -114,6 +119,7 @@ class CsvReporter(Reporter):
             "consequence_currency": c.get("currency") or "", "title": self._text(v.title),
             "citation_source": v.citation.source, "citation_text": v.citation.text, "citation_gloss_en": v.citation.gloss_en or "",
             "evidence_total": number(v.evidence_total), "first_evidence": f"{first.file}:{first.line}" if first else "",
+            "governance": _governance.mark(self.lang, v) or "",
         }  # fmt: skip
 
     def _flag(self, f: Flag) -> dict[str, object]:
@@ -123,7 +129,26 @@ class CsvReporter(Reporter):
             "title": self._text(f.title), "summary": f.summary_zh if self.lang == "zh" else f.summary,
             "citation_source": f.citation.source, "citation_text": f.citation.text, "citation_gloss_en": f.citation.gloss_en or "",
             "evidence_total": number(f.evidence_total), "first_evidence": _first_record(f.evidence),
+            "governance": _governance.mark(self.lang, f) or "",
         }  # fmt: skip
+
+    def _waivers(self, r: AuditReport) -> list[dict[str, object]]:
+        """Expired and stale waivers as warning rows (kind ``waiver_expired``, ``waiver_stale``)."""
+        w = r.governance.waivers if r.governance else None
+        if w is None:
+            return []
+        g = _governance.g
+        rows: list[dict[str, object]] = [
+            {"kind": "waiver_expired", "rule_or_detector": u.rule, "shop_id": u.shop, "agent_id": u.agent or "", "severity": "warning",
+             "summary": g(self.lang, "expired", id=u.id, expires=u.expires, as_of=r.as_of, n=len(u.findings)), "governance": u.id}
+            for u in w.expired
+        ]
+        rows += [
+            {"kind": "waiver_stale", "rule_or_detector": u.rule, "shop_id": u.shop, "agent_id": u.agent or "", "severity": "warning",
+             "summary": g(self.lang, "stale", id=u.id, rule=u.rule, shop=u.shop), "governance": u.id}
+            for u in w.stale
+        ]
+        return rows
 
     @staticmethod
     def _not_evaluated(n: NotEvaluated) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """`html`: the audit report as one self-contained page for people: summary per shop, findings with citations, charts.
 
 One file, nothing fetched when it is opened: the stylesheet is inline, the
-charts are inline SVG drawn in Python (``_svg``), and there is no script. Per
+charts are inline SVG drawn in Python (``_svg``), and there is no script; a
+Content-Security-Policy meta forbids scripts and fetches all the same. Per
 shop it shows the summary (findings per severity, fines, eligibility with the
 reason), the figures, three charts from the report's ``charts`` block (the
 daily rate against the rules' lines and the peer level, the latency
@@ -24,14 +25,18 @@ from datetime import date, timedelta
 from typing import Any, BinaryIO
 
 from auditor.i18n import t
-from auditor.models import AuditReport, DayEvidence, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
-from auditor.report import _svg
+from auditor.models import AuditReport, DayEvidence, Flag, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
+from auditor.report import _governance, _svg
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
+from auditor.report.table import version_note
 
 MAX_REJECTIONS_SHOWN = 20
 SEVERITIES = ("error", "warning", "info")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# The page runs no script and fetches nothing; the policy says so to the browser, so a tag slipped past the
+# escaping still could not run or load anything (inline styles and SVG stay allowed).
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 CSS = """
 :root{--fg:#1d2329;--muted:#5b6670;--line:#d5dbe1;--bg:#fff;--err:#b3261e;--warn:#8a5a00;--info:#0b5cad;--ok:#1b6e3a;--bar:#3d6fb6;--peer:#7a8692}
@@ -125,6 +130,7 @@ class HtmlReporter(Reporter):
         title = self.m("doc_title", pack=report.policy.name, version=report.policy.version)
         p.append(f'<!DOCTYPE html>\n<html lang="{HTML_LANG.get(self.lang, "en")}">\n<head>\n<meta charset="utf-8">\n')
         p.append('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
+        p.append(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n')
         p.append(f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n")
         p.append(f"<header>\n<h1>{title}</h1>\n")
         p.append(f'<p class="meta">{self.m("period", start=report.period.start, end=report.period.end, as_of=report.as_of)}<br>\n')
@@ -135,6 +141,7 @@ class HtmlReporter(Reporter):
         shops = report.summary
         self._overview(p, report, shops)
         self._inputs(p, report)
+        self._governance(p, report)
         if report.flag_notice:
             p.append(f'<p class="muted">{text(self.word(report.flag_notice))}</p>\n')
         profiles = {s.shop_id: s for s in (report.charts.shops if report.charts else [])}
@@ -417,8 +424,10 @@ class HtmlReporter(Reporter):
             figure = self.m("violation_figure", metric=self._label(v.metric), value=_value(v.value, unit), op=v.op, threshold=_value(v.threshold, unit))
             if v.numerator is not None and v.denominator is not None:
                 figure += f" ({self.m('from', num=f'{v.numerator:g}', den=v.denominator)})"
-            p.append(f"<p><code>{text(v.rule_id)}</code> · {text(_span(v.period.start, v.period.end))} · {figure}<br>\n")
+            version = f" · {text(version_note(self.lang, v.rule_version))}" if v.rule_version is not None else ""
+            p.append(f"<p><code>{text(v.rule_id)}</code>{version} · {text(_span(v.period.start, v.period.end))} · {figure}<br>\n")
             p.append(f"{self.m('consequence')}: {self._consequence(v.consequence)}</p>\n")
+            self._mark(p, v)
             p.append(self._citation(v.citation))
             self._evidence(p, v)
             p.append("</article>\n")
@@ -462,6 +471,7 @@ class HtmlReporter(Reporter):
             summary = f.summary_zh if self.lang == "zh" else f.summary
             p.append(f"<p><code>{text(f.detector)}</code>{who} · {text(_span(f.period.start, f.period.end))} · {self.m('score', score=f'{f.score:.2f}')}</p>\n")
             p.append(f"<p>{text(summary)}</p>\n")
+            self._mark(p, f)
             if f.measures:
                 p.append(f"<p class=\"muted\">{self.m('measures')}: " + " · ".join(f"<code>{text(k)}</code> {text(f'{v:g}')}" for k, v in f.measures.items()) + "</p>\n")
             p.append(self._citation(f.citation))
@@ -473,6 +483,22 @@ class HtmlReporter(Reporter):
                     p.append(f"<tr><td>{text(item.get('kind', ''))}</td><td>{details}</td></tr>\n")
                 p.append("</tbody>\n</table>\n")
             p.append("</article>\n")
+
+    def _mark(self, p: list[str], x: Violation | Flag) -> None:
+        if (said := _governance.mark(self.lang, x)) is not None:
+            p.append(f'<p class="muted"><strong>{text(said)}</strong></p>\n')
+
+    def _governance(self, p: list[str], r: AuditReport) -> None:
+        said = _governance.lines(self.lang, r)
+        if not said:
+            return
+        p.append(f"<section id=\"governance\">\n<h2>{text(_governance.g(self.lang, 'title'))}</h2>\n<ul>\n")
+        p += [f"<li>{'<strong>' + text(s) + '</strong>' if level == 'warning' else text(s)}</li>\n" for level, s in said]
+        p.append("</ul>\n")
+        held = _governance.baselined(self.lang, r)
+        if held:
+            p.append(f"<h3>{text(held[0])}</h3>\n<ul>\n" + "".join(f"<li>{text(s)}</li>\n" for s in held[1:]) + "</ul>\n")
+        p.append("</section>\n")
 
     def _item(self, v: Any) -> str:
         """A flag evidence value: a record as file:line (msg_id, ts), lists item by item, numbers as they are."""

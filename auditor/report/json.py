@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from auditor.models import DiffReport, Explanation, PackTestReport, Precheck, ValidationReport
+from auditor.models import DiffReport, Explanation, PackTestReport, Precheck, ValidationReport, Verification
 from auditor.report.base import Reporter, register
 
 
@@ -52,3 +52,8 @@ class JsonPackTestReporter(JsonReporter):
 @register
 class JsonPrecheckReporter(JsonReporter):
     document = Precheck
+
+
+@register
+class JsonVerificationReporter(JsonReporter):
+    document = Verification

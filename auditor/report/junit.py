@@ -12,7 +12,9 @@ testsuite > properties, testcase > skipped, error, failure, system-out), plus
   score and what was seen) and whose body quotes the cited clause with its
   English gloss and the first evidence records. A rule not evaluated for the
   shop at all is `<skipped>` with the reason; days not evaluated are noted in
-  the testcase's `<system-out>`. A suite per shop lets a CI page group the
+  the testcase's `<system-out>`. A waived or baselined finding is no
+  failure: when that is all a testcase found, it is `<skipped message="waived
+  (id, period): reason">`. A suite per shop lets a CI page group the
   findings the way a reviewer reads them: shop by shop.
 - A pack-test run is one testsuite per pack, one testcase per case that ran
   (`classname` = pack.file-stem, `file` and `line` = the case), a case that
@@ -169,6 +171,10 @@ class JunitReporter(Reporter):
         whole = [n for n in missed if not n.days]
         if whole and not found:
             _el(case, "skipped", whole[0].reason, message=f"not evaluated: {whole[0].reason}")
+        accepted = [x for x in found if x.waiver is not None or x.baselined]  # waived or baselined: not a failure (docs/waivers-and-baselines.md)
+        found = [x for x in found if x not in accepted]
+        if accepted and not found:
+            _el(case, "skipped", message="; ".join(self._accepted(x) for x in accepted))
         for item in found:
             if isinstance(item, Violation):
                 _el(case, "failure", self._violation_body(item, units), message=self._violation_message(item, units), type=item.severity)
@@ -177,7 +183,14 @@ class JunitReporter(Reporter):
         days = sorted({d for n in missed for d in n.days})
         if days:
             _el(case, "system-out", f"not evaluated on {len(days)} day(s): {', '.join(days)} ({missed[0].reason})")
-        return "failed" if found else "skipped" if whole else "passed"
+        return "failed" if found else "skipped" if whole or accepted else "passed"
+
+    @staticmethod
+    def _accepted(x: Violation | Flag) -> str:
+        span = _span(x.period.start, x.period.end)
+        if x.waiver is not None:
+            return f"waived ({x.waiver.id}, {span}): {x.waiver.reason}"
+        return f"baselined ({span}): in the baseline, not failing"
 
     @staticmethod
     def _location(item: Violation | Flag) -> tuple[str, int] | None:

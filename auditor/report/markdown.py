@@ -15,10 +15,11 @@ import re
 from typing import BinaryIO
 
 from auditor.i18n import t
-from auditor.models import AuditReport, DayEvidence, DiffReport, FindingRef, MetricDefinition, RoundEvidence, ShopChange, Violation
+from auditor.models import AuditReport, DayEvidence, DiffReport, FindingRef, Flag, MetricDefinition, RoundEvidence, ShopChange, Violation
+from auditor.report import _governance
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
-from auditor.report.table import format_amount, format_value
+from auditor.report.table import format_amount, format_value, version_note
 from auditor.report.table_diff import (
     answer,
     consequence,
@@ -116,7 +117,7 @@ class MarkdownDiffReporter(Reporter):
 
         def one(label: str, f: FindingRef) -> str:
             return _row(
-                label, f.severity, md_code(f.shop_id), md_code(what(f)), span(f.period.start, f.period.end),
+                label + _waived(f), f.severity, md_code(f.shop_id), md_code(what(f)), span(f.period.start, f.period.end),
                 md_text(figure(f, r.units)), md_text(consequence(f)),
             )  # fmt: skip
 
@@ -128,7 +129,7 @@ class MarkdownDiffReporter(Reporter):
                 sev = b.severity if a.severity == b.severity else f"{a.severity} → {b.severity}"
                 cons = consequence(b) if consequence(a) == consequence(b) else f"{consequence(a)} → {consequence(b)}"
                 rows.append(_row(
-                    "changed", sev, md_code(b.shop_id), md_code(what(b)), span(b.period.start, b.period.end),
+                    "changed" + _waived(b), sev, md_code(b.shop_id), md_code(what(b)), span(b.period.start, b.period.end),
                     f"{md_text(figure(a, r.units))} → {md_text(figure(b, r.units))}", md_text(cons),
                 ))  # fmt: skip
         if not rows:
@@ -248,6 +249,7 @@ class MarkdownAuditReporter(Reporter):
         lines += self._findings(r, defs)
         lines += self._flags(r)
         lines += self._not_evaluated(r)
+        lines += self._governance(r)
         out.write(("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))
 
     def _counts(self, counts: dict[str, int], always: tuple[str, ...] = ()) -> str:
@@ -355,7 +357,7 @@ class MarkdownAuditReporter(Reporter):
             sev = self.word(f"common.severity_{v.severity}", v.severity)
             period = span(v.period.start, v.period.end)
             lines.append(_row(
-                f"**{md_text(sev)}**" if v.severity == "error" else md_text(sev), md_code(v.rule_id), md_code(v.shop_id), period,
+                (f"**{md_text(sev)}**" if v.severity == "error" else md_text(sev)) + _marked(self.lang, v), md_code(v.rule_id), md_code(v.shop_id), period,
                 self._figure(v, unit, metric), self._consequence(v.consequence),
             ))  # fmt: skip
             details += self._detail(v, sev, period, unit)
@@ -368,6 +370,10 @@ class MarkdownAuditReporter(Reporter):
         head = self.m("finding_head", severity=sev, rule=Md(md_code(v.rule_id)), shop=Md(md_code(v.shop_id)), period=period)
         lines = [f"##### {head}", ""]
         lines += [md_text(self.pick(v.title)), ""]
+        if (said := _governance.mark(self.lang, v)) is not None:
+            lines += [f"_{md_text(said)}_", ""]
+        if v.rule_version is not None:
+            lines += [f"_{md_text(version_note(self.lang, v.rule_version))}_", ""]
         lines += _quote(v.citation.text, v.citation.gloss_en, v.citation.source)
         days = [e for e in v.evidence if isinstance(e, DayEvidence)]
         if days:
@@ -409,7 +415,7 @@ class MarkdownAuditReporter(Reporter):
         for f in shown:
             summary = f.summary_zh if self.lang == "zh" else f.summary
             lines.append(_row(
-                md_text(self.word(f"common.severity_{f.severity}", f.severity)), md_code(f.detector), md_code(f.shop_id),
+                md_text(self.word(f"common.severity_{f.severity}", f.severity)) + _marked(self.lang, f), md_code(f.detector), md_code(f.shop_id),
                 md_code(f.agent_id) if f.agent_id else "", span(f.period.start, f.period.end), f"{f.score:.2f}",
                 self.m("flag_summary", title=self.pick(f.title), summary=summary),
             ))  # fmt: skip
@@ -426,6 +432,17 @@ class MarkdownAuditReporter(Reporter):
             lines += _quote(f.citation.text, f.citation.gloss_en, f.citation.source)
         return lines
 
+    def _governance(self, r: AuditReport) -> list[str]:
+        said = _governance.lines(self.lang, r)
+        if not said:
+            return []
+        lines = [f"#### {md_text(_governance.g(self.lang, 'title'))}", ""]
+        lines += [f"- {'**' + md_text(text) + '**' if level == 'warning' else md_text(text)}" for level, text in said]
+        held = _governance.baselined(self.lang, r)
+        if held:
+            lines += ["", f"##### {md_text(held[0])}", ""] + [f"- {md_text(text)}" for text in held[1:]]
+        return lines + [""]
+
     def _not_evaluated(self, r: AuditReport) -> list[str]:
         if not r.not_evaluated:
             return []
@@ -437,6 +454,17 @@ class MarkdownAuditReporter(Reporter):
                 item += self.m("not_evaluated_days", days=", ".join(n.days))
             lines.append(f"- {item}")
         return [*lines, ""]
+
+
+def _waived(f: FindingRef) -> str:
+    """A diff row's label suffix for a finding the --waivers file accepts in its run (it fails nothing)."""
+    return f" · waived ({md_text(f.waiver.id)})" if f.waiver is not None else ""
+
+
+def _marked(lang: str, x: Violation | Flag) -> str:
+    """A severity cell's suffix for a waived or baselined finding: it shows, but does not fail."""
+    said = _governance.mark(lang, x, short=True)
+    return f" · {md_text(said)}" if said else ""
 
 
 def _quote(text: str, gloss: str | None, source: str) -> list[str]:

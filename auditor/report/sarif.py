@@ -11,7 +11,6 @@ the same document always gives the same bytes (sorted keys, no clock).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -32,6 +31,8 @@ from auditor.models import (
     ValidationReport,
     Violation,
 )
+from auditor.models.fingerprint import finding_fingerprint, fingerprint
+from auditor.report import _governance
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 
@@ -116,16 +117,6 @@ def _physical(file: str, line: int | None = None, column: int | None = None) -> 
             region["startColumn"] = column
         physical["region"] = region
     return physical
-
-
-def fingerprint(*parts: str | None) -> str:
-    """A finding's identity, from what it is about (never line numbers), so it survives reruns and moved records."""
-    return hashlib.sha256(json.dumps(list(parts), ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
-
-
-def finding_fingerprint(kind: str, rule_id: str, shop_id: str, agent_id: str | None, start: str, end: str) -> str:
-    """Shared by audit and diff results, so the same finding has the same fingerprint in both logs."""
-    return fingerprint(kind, rule_id, shop_id, agent_id, start, end)
 
 
 def _consequence(c: dict[str, Any] | None) -> str | None:
@@ -282,6 +273,28 @@ def _rule_info(r: RuleInfo) -> dict[str, Any]:
     )
 
 
+def _rule_infos(infos: list[RuleInfo]) -> list[dict[str, Any]]:
+    """One descriptor per rule id: a rule with versions is described by its latest, with every version under `properties.versions`."""
+    out: list[dict[str, Any]] = []
+    by_id: dict[str, list[RuleInfo]] = {}
+    for r in infos:
+        by_id.setdefault(r.id, []).append(r)
+    for versions in by_id.values():
+        if len(versions) == 1 and versions[0].rule_version is None:
+            out.append(_rule_info(versions[0]))
+            continue
+        versions = sorted(versions, key=lambda r: (r.rule_version.effective_from or "") if r.rule_version else "")
+        descriptor = _rule_info(versions[-1])
+        descriptor["properties"]["versions"] = [
+            {"effective_from": r.rule_version.effective_from if r.rule_version else None,
+             "effective_until": r.rule_version.effective_until if r.rule_version else None,
+             "metric": r.metric, "op": r.op, "threshold": r.threshold, "title": _safe(r.title.get("en", ""))}
+            for r in versions
+        ]  # fmt: skip
+        out.append(descriptor)
+    return out
+
+
 def _rejected_rule() -> dict[str, Any]:
     lead = (
         "A record that could not be read: it is counted in the row ledger (read = used + excluded + rejected) and never used. "
@@ -362,6 +375,8 @@ def _violation_result(v: Violation, rule_index: int, fallback: str | None) -> di
         "ruleId": v.rule_id,
         "ruleIndex": rule_index,
     }
+    if v.rule_version is not None:  # the version of the rule that judged it (its dates); absent for an undated rule
+        result["properties"]["rule_version"] = v.rule_version.model_dump()
     if related:
         result["relatedLocations"] = related
     return result
@@ -430,11 +445,30 @@ def _audit_notifications(report: AuditReport, index: dict[str, int]) -> list[dic
         )
     for text in report.inputs.notes:
         notes.append({"level": "note", "message": {"text": _safe(text)}})
+    for lvl, text in _governance.lines("en", report):  # expired and stale waivers, baseline warnings
+        notes.append({"level": "warning" if lvl == "warning" else "note", "message": {"text": _safe(text)}})
     return notes
 
 
+def _governed(result: dict[str, Any], x: Violation | Flag, baseline_given: bool) -> dict[str, Any]:
+    """A waived finding as an accepted external suppression (SARIF §3.35); with a baseline, each result's baselineState (§3.27.24)."""
+    if x.waiver is not None:
+        w = x.waiver
+        result["suppressions"] = [
+            {
+                "justification": _safe(w.reason),
+                "kind": "external",
+                "properties": {"approved_by": _safe(w.approved_by), "expires": w.expires, "waiver_id": _safe(w.id)},
+                "state": "accepted",  # the vendored 2.1.0 schema's name; the OASIS text calls it `status`, whose default is accepted
+            }
+        ]
+    if baseline_given:
+        result["baselineState"] = "unchanged" if x.baselined else "new"
+    return result
+
+
 def audit_log(report: AuditReport) -> dict[str, Any]:
-    rules = [_rule_info(r) for r in report.rules]
+    rules = _rule_infos(report.rules)
     known = {r.id for r in report.rules}
     # A finding whose rule the report does not list (an older report) still gets a descriptor, built from the finding.
     for v in report.violations:
@@ -466,8 +500,9 @@ def audit_log(report: AuditReport) -> dict[str, Any]:
     rules.append(_rejected_rule())
     index = _index(rules)
     fallback = report.inputs.files[0].file if report.inputs.files else None
-    results = [_violation_result(v, index[v.rule_id], fallback) for v in report.violations]
-    results += [_flag_result(f, index[f.detector], fallback) for f in report.flags]
+    given = report.governance is not None and report.governance.baseline is not None
+    results = [_governed(_violation_result(v, index[v.rule_id], fallback), v, given) for v in report.violations]
+    results += [_governed(_flag_result(f, index[f.detector], fallback), f, given) for f in report.flags]
     results += [_rejection_result(r, index[REJECTED_RULE]) for r in report.inputs.rejections]
     i = report.inputs
     properties = {

@@ -30,7 +30,8 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.i18n import t
-from auditor.models import AuditReport, DayEvidence, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
+from auditor.models import AuditReport, DayEvidence, MetricDefinition, MetricRow, RoundEvidence, RuleVersion, ShopSummary, Violation
+from auditor.report import _governance
 from auditor.report._console import text_console
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
@@ -55,6 +56,18 @@ def format_figure(row: MetricRow, unit: str) -> str:
     if unit == "seconds":
         return f"{row.value:.1f} s (n={row.denominator})"
     return f"{row.value:g}"
+
+
+def version_note(lang: str, version: RuleVersion | None) -> str:
+    """Which version of a rule judged a finding, in words ("version in force from 2026-11-01"); empty for an undated rule."""
+    if version is None:
+        return ""
+    start, until = version.effective_from, version.effective_until
+    if start and until:
+        return t(lang, "common.rule_version_span", start=start, until=until)
+    if start:
+        return t(lang, "common.rule_version_from", start=start)
+    return t(lang, "common.rule_version_before", until=until) if until else ""
 
 
 def format_value(value: float, unit: str) -> str:
@@ -180,8 +193,11 @@ class TableReporter(Reporter):
         self._agents(con, report, defs)
         self._violations(con, report, defs)
         self._flags(con, report)
+        self._governance(con, report)
         self._per_shop(con, report)
         self._summary(con, report)
+        if (accepted := _governance.accepted(self.lang, report)) is not None:
+            con.print(_t(accepted, "bold"))
         out.write(buf.getvalue().encode("utf-8"))
 
     def _header(self, con: Console, r: AuditReport) -> None:
@@ -345,6 +361,10 @@ class TableReporter(Reporter):
         span = _span(v.period.start, v.period.end)
         con.print(_t("  " + self.m("finding_head", tag=tag(lang, v.severity), rule=v.rule_id, shop=v.shop_id, span=span), style))
         con.print(_t(INDENT + pack_text(lang, v.title)))
+        if v.rule_version is not None:
+            con.print(_t(INDENT + version_note(lang, v.rule_version)))
+        if (said := _governance.mark(lang, v)) is not None:
+            con.print(_t(INDENT + said, "cyan"))
         if v.numerator is not None and v.denominator is not None:
             basis = self.m("basis_ratio", numerator=v.numerator, denominator=v.denominator)
         elif v.numerator is None and days:
@@ -425,6 +445,8 @@ class TableReporter(Reporter):
             head = self.m("flag_head", tag=tag(lang, f.severity), detector=f.detector, who=who, score=f"{f.score:.2f}")
             con.print(_t("  " + head, SEVERITY_STYLE.get(f.severity, "")))
             con.print(_t(INDENT + pack_text(lang, f.title)))
+            if (said := _governance.mark(lang, f)) is not None:
+                con.print(_t(INDENT + said, "cyan"))
             for text in _in_lang(lang, {"en": f.summary, "zh": f.summary_zh}):
                 con.print(_t(INDENT + text))
             con.print(_t(f"{INDENT}「{f.citation.text}」 — {f.citation.source}"))
@@ -432,6 +454,17 @@ class TableReporter(Reporter):
                 con.print(_t(INDENT + self.m("example", item=_evidence_line(item))))
             if f.evidence_total > MAX_EVIDENCE_SHOWN:
                 con.print(_t(INDENT + self.m("flag_more", total=f.evidence_total, listed=len(f.evidence))))
+        con.print()
+
+    def _governance(self, con: Console, r: AuditReport) -> None:
+        said = _governance.lines(self.lang, r)
+        if not said:
+            return
+        con.print(_t(_governance.g(self.lang, "title"), "bold"))
+        for level, text in said:
+            con.print(_t("  " + text, "yellow" if level == "warning" else ""))
+        for i, text in enumerate(_governance.baselined(self.lang, r)):
+            con.print(_t(("  " if i == 0 else "    ") + text))
         con.print()
 
     def _per_shop(self, con: Console, r: AuditReport) -> None:

@@ -67,7 +67,10 @@ def figure(f: FindingRef, units: dict[str, str]) -> str:
     value = format_value(f.value, unit) if f.value is not None else "—"
     if f.threshold is None or f.op is None:
         return f"{f.metric} {value}"
-    return f"{f.metric} {value} {f.op} {format_value(f.threshold, unit)}"
+    v = f.rule_version  # which version of a rule that changed judged it, so a version change reads as one
+    dates = [] if v is None else [f"from {v.effective_from}"] * bool(v.effective_from) + [f"before {v.effective_until}"] * bool(v.effective_until)
+    version = f" (rule version {', '.join(dates)})" if dates else ""
+    return f"{f.metric} {value} {f.op} {format_value(f.threshold, unit)}{version}"
 
 
 def consequence(f: FindingRef) -> str:

@@ -47,6 +47,7 @@ class Finding:
     evidence_total: int
     evidence: list[RoundRow] = field(default_factory=list)
     days: list[DayRow] = field(default_factory=list)
+    version: tuple[str | None, str | None] | None = None  # (effective_from, effective_until) of the rule version that judged it; None: undated
 
 
 @dataclass(frozen=True)

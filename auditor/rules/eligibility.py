@@ -1,7 +1,8 @@
 """Eligibility answers: may the shop do X on the as-of day, per the pack's `eligibility` checks.
 
 A check names the rules that bar a shop; the answer is no when one of them
-has a finding whose period includes the as-of day. The answer carries the
+has a finding whose period includes the as-of day. Of a rule with versions,
+the one in force on the as-of day is meant. The answer carries the
 figure behind it either way, so a seller sees by how much they pass or fail,
 and says when a barring rule could not be evaluated for the shop.
 """
@@ -14,6 +15,7 @@ from auditor.engine.days import day_to_iso
 from auditor.engine.metrics.base import MetricKind, MetricValue
 from auditor.policy.model import EligibilityCheck, Pack
 from auditor.rules.base import Finding, Unevaluated
+from auditor.rules.versions import entry, in_force
 
 # How a comparison reads in each language; `not_` is said of a figure that passes.
 OP_WORDS = {
@@ -78,7 +80,7 @@ def _answer(pack, check, shop, day, iso, covering, missed, figure, kinds) -> Ans
         f = covering.get((rid, shop))
         if f is None:
             continue
-        rule = pack.rule(rid)
+        rule = entry(pack, rid, f.version)
         unit = kinds[f.metric].unit
         label = pack.metric(f.metric).label
         period_zh = f"{iso} " if f.start_day == f.end_day else f"截至 {iso} 的连续多日"
@@ -91,8 +93,8 @@ def _answer(pack, check, shop, day, iso, covering, missed, figure, kinds) -> Ans
             rid, f.metric, f.value, f.op, f.threshold,
         )
     for rid in check.blocked_by:
-        rule = pack.rule(rid)
-        if rule.kind != "threshold":
+        rule = in_force(pack, rid, day)  # a rule with versions: the one in force on the as-of day
+        if rule is None or rule.kind != "threshold":
             continue
         v = figure.get((rule.metric, shop))
         label = pack.metric(rule.metric).label
