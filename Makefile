@@ -20,7 +20,8 @@ demo: $(STAMP)
 	@echo "JSON report written to out/demo-report.json"
 	$(BIN)/auditor audit $(PDD_DEMO) || test $$? -eq 1
 	$(BIN)/auditor audit $(PDD_DEMO) --format json --output out/demo-pdd-report.json --fail-on never
-	@echo "JSON report written to out/demo-pdd-report.json"
+	@echo "JSON report written to out/demo-pdd-report.json; re-running it to check the filed bytes:"
+	$(BIN)/auditor verify out/demo-pdd-report.json examples/pdd
 	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml --format html --output out/demo-report.html --fail-on never
 	$(BIN)/auditor audit $(PDD_DEMO) --format html --lang zh --output out/demo-pdd-report.html --fail-on never
 	$(BIN)/auditor audit $(PDD_DEMO) --format markdown --lang zh --output out/demo-pdd-report.md --fail-on never
