@@ -99,13 +99,14 @@ def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | N
 
     loaded = load_pinned(options.policy, options.policy_digest)  # fail closed on policy before any data is read
     governed = read_governance(options.waivers, options.baseline, [loaded.pack])  # likewise waivers and baseline
+    run = _run_info(options, "")  # the side files' digests as read now, not after a long audit in which they may change
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
     files, skipped = find_inputs(list(paths))
     with engine(options.memory_limit, options.threads, options.temp_directory) as con:
         report = _run(con, loaded, shops, peers, files, skipped, options, progress)
     report = governed.apply(report)
-    report.run = _run_info(options, report.as_of)
+    report.run = run.model_copy(update={"as_of": report.as_of})
     tell(progress, "report", 1, 1)
     return report
 
@@ -136,8 +137,9 @@ def _run(con, loaded: LoadedPack, shops: ShopsFile, peers: PeersFile | None, fil
         tell(progress, "rules", i, len(pack.rules))
         got, missed = judge_version(rule, ctx)  # each version of a rule judges the figures of its own days
         findings.extend(got)
-        unevaluated.extend(u for u in missed if u not in unevaluated)  # versions of one rule repeat a shop-wide reason
+        unevaluated.extend(missed)
     tell(progress, "rules", len(pack.rules), len(pack.rules))
+    unevaluated = list(dict.fromkeys(unevaluated))  # versions of one rule repeat a shop-wide reason
 
     leads = detect_all(con, pack, start_day, end_day, progress)
     tell(progress, "report", 0, 1)

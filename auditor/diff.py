@@ -106,8 +106,8 @@ def pack_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PackChange]:
         if keys:
             out.append(PackChange(section="pack", id=key, change="changed", keys=keys))
     for section, id_key in ITEM_SECTIONS.items():
-        olds = {_item_key(item, id_key): item for item in old.get(section) or []}
-        news = {_item_key(item, id_key): item for item in new.get(section) or []}
+        olds = _keyed(old.get(section) or [], id_key)
+        news = _keyed(new.get(section) or [], id_key)
         for item_id in _union(news, olds):  # the new pack's order, then what it dropped
             a, b = olds.get(item_id), news.get(item_id)
             shown = b if b is not None else a
@@ -125,10 +125,20 @@ def pack_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PackChange]:
     return sorted(out, key=lambda c: SECTION_ORDER.index(c.section))  # stable: keeps pack order within a section
 
 
-def _item_key(item: dict[str, Any], id_key: str) -> str:
-    """An item's key: its id; a later version of a rule (docs/rule-versions.md) is an item of its own, `id@effective_from`."""
-    start = item.get("effective_from")
-    return f"{item[id_key]}@{start}" if start else str(item[id_key])
+def _keyed(items: list[dict[str, Any]], id_key: str) -> dict[str, dict[str, Any]]:
+    """Items by key: the id; a rule's later versions (docs/rule-versions.md) are items of their own, `id@effective_from`.
+
+    The earliest version keeps the plain id, so dating a rule that had no dates shows as a change, not as removed and added.
+    """
+    earliest: dict[str, str] = {}
+    for item in items:
+        start = str(item.get("effective_from") or "")
+        earliest[str(item[id_key])] = min(earliest.get(str(item[id_key]), start), start)
+    out = {}
+    for item in items:
+        rid, start = str(item[id_key]), str(item.get("effective_from") or "")
+        out[rid if start == earliest[rid] else f"{rid}@{start}"] = item
+    return out
 
 
 def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:

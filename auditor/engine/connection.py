@@ -119,6 +119,7 @@ def session(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
 
 def interrupt_all() -> None:
     """Stop the queries running on every open session; safe from any thread (a signal watcher calls it)."""
+    cons: list[duckdb.DuckDBPyConnection] = []
     with contextlib.suppress(RuntimeError):  # the registry changed while being listed: a session just opened or closed
         cons = list(_OPEN.keys())
     for con in cons:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 SCHEMA_VERSION = 1
 
 _HHMM = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
-_DAY = r"^\d{4}-\d{2}-\d{2}$"
+_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class _Strict(BaseModel):

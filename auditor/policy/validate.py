@@ -28,7 +28,7 @@ UNITS = {"round_rate": "ratio", "buyer_rate": "ratio", "round_latency": "seconds
 MAX_SOURCE_BYTES = 4 << 20  # a source is one article; anything larger is a mistake or an attack
 _DEFAULT_BY = RoundRateMetric.model_fields["by"].get_default(call_default_factory=True)
 _DEFAULT_PER = RoundRateMetric.model_fields["per"].default
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # the form the schema asks of a rule version's day
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # the form the schema asks of a rule version's day
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ def _check_rules(c: _Checker, rules: list[tuple[int, dict[str, Any]]], metrics: 
 
 def _day(c: _Checker, path: KeyPath, value: Any) -> date | None:
     """A version's day, or None after adding the problem (a string of the right form that is no real day)."""
-    if not isinstance(value, str) or not _DAY.match(value):
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         return None  # absent, or of the wrong form: the schema's problem
     try:
         return date.fromisoformat(value)

@@ -102,7 +102,7 @@ def check_waivers(path: str | Path, known: Iterable[str]) -> tuple[WaiverFile | 
         parsed = parse_pack_file(file, shown)
     except PolicyError as exc:
         return None, exc.problems
-    data = _days_as_text(parsed.data)
+    data = parsed.data  # the loader keeps unquoted days as the text they were written as
     marks = parsed.marks
     if data is None:
         return None, [PolicyProblem(shown, 1, "", "the waiver file is empty", "start it with `waivers:` and a list of waivers", code="missing-key", column=1)]
@@ -121,17 +121,6 @@ def check_waivers(path: str | Path, known: Iterable[str]) -> tuple[WaiverFile | 
         for i, w in enumerate(data["waivers"])
     ]  # fmt: skip
     return WaiverFile(file=shown, sha256="sha256:" + hashlib.sha256(file.read_bytes()).hexdigest(), waivers=waivers), []
-
-
-def _days_as_text(value: Any) -> Any:
-    """Unquoted days (YAML reads 2026-10-31 as a date) as the text they were written as, so quoting is optional."""
-    if isinstance(value, dict):
-        return {k: _days_as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_days_as_text(v) for v in value]
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
 
 
 def _schema_problems(data: Any, marks: Marks, shown: str) -> list[PolicyProblem]:

@@ -358,7 +358,7 @@ def _violation_result(v: Violation, rule_index: int, fallback: str | None) -> di
         "locations": locations,
         "message": {"text": text},
         "partialFingerprints": {
-            FINGERPRINT_KEY: finding_fingerprint("violation", v.rule_id, v.shop_id, None, v.period.start, v.period.end)
+            FINGERPRINT_KEY: v.fingerprint
         },
         "properties": {
             "consequence": v.consequence,
@@ -391,7 +391,7 @@ def _flag_result(f: Flag, rule_index: int, fallback: str | None) -> dict[str, An
         "locations": locations,
         "message": {"text": text},
         "partialFingerprints": {
-            FINGERPRINT_KEY: finding_fingerprint("flag", f.detector, f.shop_id, f.agent_id, f.period.start, f.period.end)
+            FINGERPRINT_KEY: f.fingerprint
         },
         "properties": {
             "agent_id": None if f.agent_id is None else _safe(f.agent_id),

@@ -222,3 +222,16 @@ def test_lists_of_items_with_ids_are_matched_by_id() -> None:
     # lists without ids: compared position by position when the lengths agree, else as values
     assert _walk({"w": [{"s": 1}]}, {"w": [{"s": 2}]}, "") == [KeyChange(key="w[0].s", old=1, new=2)]
     assert _walk({"w": [1, 2]}, {"w": [2, 1]}, "") == [KeyChange(key="w", old=[1, 2], new=[2, 1])]
+
+
+def test_dating_a_rule_is_a_change_and_a_later_version_an_item_of_its_own() -> None:
+    # docs/rule-versions.md: the earliest version keeps the plain id, later ones are `id@effective_from`
+    rule = {"id": "p.r", "kind": "threshold", "value": 0.5}
+    old = {"rules": [rule]}
+    new = {"rules": [{**rule, "effective_until": "2026-10-11"}, {**rule, "value": 0.6, "effective_from": "2026-10-11"}]}
+    got = [(c.id, c.change, [k.key for k in c.keys]) for c in pack_changes(old, new)]
+    # the old rule is the first version, now ending on 10-11 (a change); the 10-11 version is added
+    assert got == [("p.r", "changed", ["effective_until"]), ("p.r@2026-10-11", "added", [])]
+    # a single rule given a start day stays the same item
+    dated = {"rules": [{**rule, "effective_from": "2026-01-01"}]}
+    assert [(c.id, c.change) for c in pack_changes(old, dated)] == [("p.r", "changed")]
