@@ -99,9 +99,9 @@ def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | N
 
     loaded = load_pinned(options.policy, options.policy_digest)  # fail closed on policy before any data is read
     governed = read_governance(options.waivers, options.baseline, [loaded.pack])  # likewise waivers and baseline
-    run = _run_info(options, "")  # the side files' digests as read now, not after a long audit in which they may change
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
+    run = _run_info(options, "")  # the side files' digests as read now (each read has said what is wrong with it), not after a long audit
     files, skipped = find_inputs(list(paths))
     with engine(options.memory_limit, options.threads, options.temp_directory) as con:
         report = _run(con, loaded, shops, peers, files, skipped, options, progress)
