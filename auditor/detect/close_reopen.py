@@ -25,15 +25,19 @@ from auditor.detect.base import NS, USED, DetectContext, Detector, Lead, RecRef,
 from auditor.duck import run
 from auditor.policy.model import CloseReopenDetector
 
+# Only conversations with a close can hold a pair: the window that looks ahead runs over those alone,
+# not over every record again (closes are rare; the full window was the audit's second-largest cost).
 PAIRS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE close_pairs AS
-WITH conv AS (
+WITH closed AS (
+  SELECT DISTINCT shop_id, buyer_id FROM records WHERE {USED} AND kind = 'close' AND role <> 'buyer'
+), conv AS (
   SELECT rec_id, shop_id, buyer_id, sender_id, utc_ns, local_day,
     role = 'buyer' AND kind = 'message' AS is_ask,
     kind = 'message' AND list_contains($valid_roles, role) AS is_reply,
     kind = 'close' AND role <> 'buyer' AS is_close,
     CASE WHEN role = 'buyer' THEN 0 ELSE 1 END AS side
-  FROM records
+  FROM records JOIN closed USING (shop_id, buyer_id)
   WHERE {USED} AND (kind = 'close' OR (role = 'buyer' AND kind = 'message') OR (kind = 'message' AND list_contains($valid_roles, role)))
 ), ahead AS (
   SELECT *,

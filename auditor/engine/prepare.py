@@ -15,12 +15,12 @@ import duckdb
 
 from auditor.duck import one, run
 from auditor.engine.connection import EngineSettings, connect, lock, session
-from auditor.engine.exclusions import apply_exclusions, load_accounts, settle_period
+from auditor.engine.exclusions import apply_exclusions, load_accounts, materialize_records, settle_period
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
-from auditor.io.base import STAGED_DDL, FileOutcome, InputFile, reader_for
+from auditor.io.base import STAGED_DDL, FileOutcome, InputFile, reader_for, staged_rows
 from auditor.io.discover import Skipped, discover
-from auditor.io.records import build_records, condemn_non_utf8_files
+from auditor.io.records import condemn_non_utf8_files
 from auditor.policy.model import Pack
 
 Progress = Callable[[str, int, int], None]
@@ -100,10 +100,11 @@ def prepare(
         tell(progress, "read", done, total)
     tell(progress, "records", 0, 3)
     condemn_non_utf8_files(con)
-    build_records(con, pack.timezone)
+    load_accounts(con, accounts if pack.exclusions.same_shop else [])
+    materialize_records(con, pack, staged_rows(con, list(outcomes.values())))
     tell(progress, "records", 1, 3)
     lock(con)
-    read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records")  # type: ignore[misc]
+    read, valid = one(con, "SELECT count(*), count(*) FILTER (WHERE code IS NULL) FROM records_t")  # type: ignore[misc]
     if read == 0:
         bad = [f"{f.shown}: {outcomes[f.idx].reason}" for f in files if outcomes[f.idx].reason]
         raise InputError(
@@ -111,11 +112,10 @@ def prepare(
             hint="check that the inputs are chat records in JSON Lines, CSV or Parquet",
         )
     if valid == 0 and as_of_day is None:
-        first = con.execute("SELECT file_idx, line, message FROM records ORDER BY rec_id LIMIT 3").fetchall()
+        first = con.execute("SELECT file_idx, line, message FROM records_t ORDER BY rec_id LIMIT 3").fetchall()
         shown = {f.idx: f.shown for f in files}
         sample = "; ".join(f"{shown[fi]}:{ln}: {msg}" for fi, ln, msg in first)
         raise InputError(f"no readable input: all {read} records were rejected ({sample})", hint="fix the records or the export")
-    load_accounts(con, accounts if pack.exclusions.same_shop else [])
     start_day, end_day = settle_period(con, pack, as_of_day)
     apply_exclusions(con, pack, start_day, end_day)
     tell(progress, "records", 2, 3)

@@ -1,11 +1,14 @@
 """Rounds (对话轮次, 首问首答; CONTRACT §4, §7.5-7.6) as one window over the used records.
 
 Per (shop, buyer, local day), in (instant, buyer first, input order) order,
-count the valid replies strictly before each record. Buyer messages sharing a
+count the valid replies strictly before each record (and the buyer messages, so the
+day's first round is known without a second window). Buyer messages sharing a
 count form one round; the reply whose count-before equals it is the first valid
-reply after them and closes the round. A round with no such reply that day is
+reply after them and closes the round, so one group-by on that count gathers a
+round's asks and its reply. Each record's place among the day's buyer messages
+picks the round's first message without comparing timestamps again. A round with no such reply that day is
 unanswered, which is also how a round still open at midnight ends. Only a
-window, a group-by and an equi-join: the same SQL runs on Spark.
+window and a group-by (``arg_min`` is Spark's ``min_by``): the same SQL runs on Spark.
 """
 
 from __future__ import annotations
@@ -27,33 +30,36 @@ WITH events AS (
     AND ((role = 'buyer' AND kind = 'message') OR (kind = 'message' AND list_contains($valid_roles, role)))
 ), counted AS (
   SELECT *,
-    coalesce(sum(CASE WHEN is_reply THEN 1 ELSE 0 END) OVER (
-      PARTITION BY shop_id, buyer_id, local_day ORDER BY utc_ns, side, rec_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS k
+    coalesce(sum(CASE WHEN is_reply THEN 1 ELSE 0 END) OVER w, 0) AS k,
+    coalesce(sum(CASE WHEN is_ask THEN 1 ELSE 0 END) OVER w, 0) AS asks_before
   FROM events
-), asks AS (
+  WINDOW w AS (PARTITION BY shop_id, buyer_id, local_day ORDER BY utc_ns, side, rec_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), grouped AS (
+  -- a round's asks and the reply that closes it share k: one group-by, no join
   SELECT shop_id, buyer_id, local_day, k,
-    min({'t': utc_ns, 'r': rec_id, 'tod': tod_ns}) AS first,
-    count(*) AS n_asks
-  FROM counted WHERE is_ask
+    arg_min(rec_id, asks_before) FILTER (WHERE is_ask) AS first_rec,
+    arg_min(utc_ns, asks_before) FILTER (WHERE is_ask) AS first_ns,
+    arg_min(tod_ns, asks_before) FILTER (WHERE is_ask) AS first_tod,
+    count(*) FILTER (WHERE is_ask) AS n_asks,
+    min(asks_before) FILTER (WHERE is_ask) = 0 AS first_of_day,
+    min(rec_id) FILTER (WHERE is_reply) AS reply_rec,
+    min(utc_ns) FILTER (WHERE is_reply) AS reply_ns,
+    min(sender_id) FILTER (WHERE is_reply) AS agent_id
+  FROM counted
   GROUP BY shop_id, buyer_id, local_day, k
-), replies AS (
-  SELECT shop_id, buyer_id, local_day, k, rec_id AS reply_rec, utc_ns AS reply_ns, sender_id AS agent_id
-  FROM counted WHERE is_reply
+  HAVING count(*) FILTER (WHERE is_ask) > 0
 )
 SELECT
-  a.first.r AS round_id,
-  a.shop_id, a.buyer_id, a.local_day,
-  a.first.r AS first_rec, a.first.t AS first_ns, a.first.tod AS first_tod,
-  a.n_asks,
-  r.reply_rec, r.reply_ns, r.agent_id,
-  r.reply_ns - a.first.t AS latency_ns,
-  r.reply_rec IS NOT NULL AS answered,
-  a.k = min(a.k) OVER (PARTITION BY a.shop_id, a.buyer_id, a.local_day) AS first_of_day,
-  EXISTS (SELECT 1 FROM service_windows w WHERE a.first.tod >= w.start_ns AND a.first.tod < w.end_ns) AS in_hours
-FROM asks a
-LEFT JOIN replies r ON r.shop_id = a.shop_id AND r.buyer_id = a.buyer_id AND r.local_day = a.local_day AND r.k = a.k
-ORDER BY a.first.r
+  g.first_rec AS round_id,
+  g.shop_id, g.buyer_id, g.local_day,
+  g.first_rec, g.first_ns, g.first_tod,
+  g.n_asks,
+  g.reply_rec, g.reply_ns, g.agent_id,
+  g.reply_ns - g.first_ns AS latency_ns,
+  g.reply_rec IS NOT NULL AS answered,
+  g.first_of_day,
+  EXISTS (SELECT 1 FROM service_windows w WHERE g.first_tod >= w.start_ns AND g.first_tod < w.end_ns) AS in_hours
+FROM grouped g
 """
 
 

@@ -57,6 +57,7 @@ class FileOutcome:
     status: str = "ok"  # ok | empty | unreadable
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    view: str | None = None  # a reader that leaves its rows where they are names the view over them (``staged_rows``)
 
 
 class Reader(ABC):
@@ -118,6 +119,17 @@ def register(cls: type[Reader]) -> type[Reader]:
 
 def reader_for(path: Path) -> type[Reader] | None:
     return READERS.get(path.suffix.lower())
+
+
+def staged_rows(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome]) -> str:
+    """The relation holding every staged row: ``staged`` and each reader's view, in one; its name for the records query."""
+    views = [o.view for o in outcomes if o.view]
+    if not views:
+        return "staged"
+    # view names are made by the readers from file indexes (``parquet_<n>``), never from a path
+    union = " UNION ALL ".join(["SELECT * FROM staged"] + [f"SELECT * FROM {v}" for v in views])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged_rows AS {union}").fetchall()
+    return "staged_rows"
 
 
 def excerpt_sql(expr: str) -> str:

@@ -1,6 +1,9 @@
 """Parquet reader: columns mapped by name, each file's own types checked and cast in DuckDB.
 
-A record's "line" is its 1-based row in the file. A file that DuckDB cannot
+A record's "line" is its 1-based row in the file. The file is not copied: its
+rows are decoded once to check them, and ``staged_rows`` reads them again
+through a view when the records are made (decoding Parquet is cheap, holding
+every value as text is not). A file that DuckDB cannot
 open (truncated, wrong magic, corrupt footer) is recorded as unreadable and the
 audit goes on with the other files.
 """
@@ -64,16 +67,21 @@ class ParquetReader(Reader):
             else:
                 val, tag = "NULL", f"'{typ.lower().replace(chr(39), '')}'"
             parts.append(f"{val} AS {f}, CASE WHEN {col} IS NULL THEN 'null' ELSE {tag} END AS {f}__t")
-        sql = f"""
-INSERT INTO staged
-SELECT $file_idx, file_row_number + 1, NULL, NULL, NULL, {", ".join(parts)}
-FROM read_parquet($p, file_row_number = true)
-"""
+        columns = f"CAST({int(file.idx)} AS INTEGER) AS file_idx, file_row_number + 1 AS line, NULL AS err, NULL AS err_detail, NULL AS excerpt, {', '.join(parts)}"
+        # The path reaches DuckDB as a value of the relational API, never as SQL text.
+        view = f"parquet_{int(file.idx)}"
         try:
-            run(con, sql, {"p": path, "file_idx": file.idx})
+            con.read_parquet(path, file_row_number=True).project(columns).create_view(view, replace=True)
+            # Decode every column once, so a file whose pages are damaged is recorded as unreadable here
+            # rather than failing the audit halfway; the rows are read again, not copied, when records are made.
+            touched = " + ".join(f"coalesce(sum(length({f})), 0)" for f in FIELDS)
+            con.execute(f"SELECT count(*), {touched} FROM {view}").fetchall()
         except SESSION_FAULTS:
             raise
         except duckdb.Error as exc:
+            run(con, f"DROP VIEW IF EXISTS {view}")
             outcome.status = "unreadable"
             outcome.reason = "Parquet data could not be decoded: " + one_line(str(exc))
+            return outcome
+        outcome.view = view
         return outcome

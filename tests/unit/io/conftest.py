@@ -87,18 +87,19 @@ def stage_records():
     """
     from auditor.duck import run
     from auditor.engine.connection import connect
-    from auditor.io.base import STAGED_DDL, InputFile, reader_for
+    from auditor.io.base import STAGED_DDL, InputFile, reader_for, staged_rows
     from auditor.io.records import build_records
 
     def stage(*paths: Path, tz: str = "Asia/Shanghai", columns: str = "line, code, message, utc_ns") -> list[tuple]:
         con = connect()
         try:
             run(con, STAGED_DDL)
+            outcomes = []
             for i, p in enumerate(paths):
                 cls = reader_for(p)
                 assert cls is not None
-                cls().stage(con, InputFile(i, p, p.name))
-            build_records(con, tz)
+                outcomes.append(cls().stage(con, InputFile(i, p, p.name)))
+            build_records(con, tz, staged_rows(con, outcomes))
             return con.execute(f"SELECT {columns} FROM records ORDER BY file_idx, line").fetchall()
         finally:
             con.close()

@@ -14,12 +14,11 @@ import pytest
 
 from auditor.duck import run
 from auditor.engine.connection import connect
-from auditor.engine.exclusions import apply_exclusions, load_accounts
+from auditor.engine.exclusions import apply_exclusions, load_accounts, materialize_records
 from auditor.engine.metrics import kind_for
 from auditor.engine.metrics.base import MetricValue
 from auditor.engine.rounds import build_rounds
 from auditor.io.base import STAGED_DDL
-from auditor.io.records import build_records
 from auditor.policy.loader import load_pack
 from auditor.rules import RULE_KINDS, Finding, RuleContext, Unevaluated
 from auditor.rules.peer_streak import PeerStreak
@@ -36,8 +35,8 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     """An engine with the real tables and no records: evidence queries run and find nothing."""
     c = connect()
     run(c, STAGED_DDL)
-    build_records(c, PACK.timezone)
     load_accounts(c, [])
+    materialize_records(c, PACK)
     apply_exclusions(c, PACK, START, END)
     build_rounds(c, PACK)
     yield c

@@ -22,12 +22,11 @@ import pytest
 from auditor import AuditOptions, audit
 from auditor.duck import run
 from auditor.engine.connection import connect
-from auditor.engine.exclusions import apply_exclusions, load_accounts
+from auditor.engine.exclusions import apply_exclusions, load_accounts, materialize_records
 from auditor.engine.metrics import kind_for
 from auditor.engine.metrics.base import MetricValue
 from auditor.engine.rounds import build_rounds
 from auditor.io.base import STAGED_DDL
-from auditor.io.records import build_records
 from auditor.packtests import load_cases, run_case
 from auditor.policy.loader import check_pack, load_pack
 from auditor.rules import RuleContext
@@ -210,8 +209,8 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     pack = load_pack("pinduoduo").pack
     c = connect()
     run(c, STAGED_DDL)
-    build_records(c, pack.timezone)
     load_accounts(c, [])
+    materialize_records(c, pack)
     apply_exclusions(c, pack, 20_500, 20_529)
     build_rounds(c, pack)
     yield c
