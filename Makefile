@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 PDD_DEMO := examples/pdd --policy pinduoduo --shops examples/pdd-shops.csv --peers examples/pdd-peers.csv
 PDD_PRECHECK := $(PDD_DEMO) --shop pdd_orchard
 
@@ -11,8 +12,13 @@ PDD_PRECHECK := $(PDD_DEMO) --shop pdd_orchard
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
+
+# The Spark engine's parity tests need pyspark (a large download), so only `make test` pulls it in, not `make demo`.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,spark]'
+	touch $(SPARK_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/auditor audit examples/data --policy taobao --shops examples/shops.yaml || test $$? -eq 1
@@ -31,11 +37,20 @@ demo: $(STAMP)
 	$(BIN)/auditor precheck $(PDD_PRECHECK) --lang zh || test $$? -eq 1
 	$(BIN)/auditor precheck $(PDD_PRECHECK) --lang en || test $$? -eq 1
 
-test: $(STAMP)
-	$(BIN)/ruff check auditor tests
+test: $(SPARK_STAMP)
+	$(BIN)/ruff check auditor tests bench
 	$(BIN)/lint-imports
 	sh tools/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
+
+# Benchmark (issue 10, docs/performance.md): generated data cached in $$AUDITOR_BENCH_DATA (default ~/.cache/auditor-bench),
+# the hand-written baseline query, the audit and the pandas reference as child processes; results in out/bench/.
+# BENCH_SIZES="1m 10m" for a shorter run, BENCH_SPILL=200m for the spill run, BENCH_ARGS=--write-docs to update the doc.
+BENCH_SIZES ?= 1m 10m 50m
+BENCH_SPILL ?=
+BENCH_ARGS ?=
+bench: $(STAMP)
+	BENCH_SIZES="$(BENCH_SIZES)" BENCH_SPILL="$(BENCH_SPILL)" $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/auditor schema > schema/pack.schema.json
