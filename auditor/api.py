@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +87,8 @@ class AuditOptions(BaseModel):
     waivers: Path | None = Field(default=None, description="A waiver file (docs/waivers-and-baselines.md): findings accepted with a reason, until a day.")
     baseline: Path | None = Field(default=None, description="A baseline file from --write-baseline: the findings it holds are listed but do not fail.")
     policy_digest: str | None = Field(default=None, description="Refuse to run unless the pack's digest is this one (`sha256:…`, a report's policy.digest).")
+    engine: Literal["duckdb", "spark"] = Field(default="duckdb", description="Where the SQL runs: DuckDB in process, or Apache Spark (Parquet input only; pip install 'auditor[spark]').")
+    spark_master: str | None = Field(default=None, description="The Spark master URL for engine spark (default: AUDITOR_SPARK_MASTER, else local[2]).")
 
 
 def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | None = None) -> AuditReport:
@@ -103,7 +105,7 @@ def audit(paths: list[str | Path], options: AuditOptions, progress: Progress | N
     peers = read_peers(options.peers) if options.peers else None
     run = _run_info(options, "")  # the side files' digests as read now (each read has said what is wrong with it), not after a long audit
     files, skipped = find_inputs(list(paths))
-    with engine(options.memory_limit, options.threads, options.temp_directory) as con:
+    with engine(options.memory_limit, options.threads, options.temp_directory, kind=options.engine, spark_master=options.spark_master) as con:
         report = _run(con, loaded, shops, peers, files, skipped, options, progress)
     report = governed.apply(report)
     report.run = run.model_copy(update={"as_of": report.as_of})

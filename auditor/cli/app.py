@@ -76,9 +76,31 @@ TempDir = Annotated[
 ]
 
 
-def engine_options(memory_limit: str | None, threads: int | None, temp_dir: Path | None) -> dict[str, Any]:
+class Engine(str, Enum):
+    """Where the SQL runs (``AuditOptions.engine``)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineChoice = Annotated[
+    Engine,
+    typer.Option("--engine", help="Run on DuckDB (default) or Apache Spark (Parquet input only; pip install 'auditor\\[spark]'). The report is the same bytes."),
+]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="Spark master URL for --engine spark (default: AUDITOR_SPARK_MASTER, else local[2]).", show_default=False),
+]
+
+
+def engine_options(
+    memory_limit: str | None, threads: int | None, temp_dir: Path | None, engine: Engine = Engine.duckdb, spark_master: str | None = None
+) -> dict[str, Any]:
     """The engine flags as ``AuditOptions`` fields; a flag not given is left to the environment."""
-    return {"memory_limit": memory_limit, "threads": threads, "temp_directory": str(temp_dir) if temp_dir is not None else None}
+    return {
+        "memory_limit": memory_limit, "threads": threads, "temp_directory": str(temp_dir) if temp_dir is not None else None,
+        "engine": engine.value, "spark_master": spark_master,
+    }
 
 
 class Interrupted(BaseException):

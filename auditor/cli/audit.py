@@ -14,7 +14,23 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from auditor import api
-from auditor.cli.app import FailOn, Lang, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
+from auditor.cli.app import (
+    Engine,
+    EngineChoice,
+    FailOn,
+    Lang,
+    MemoryLimit,
+    SparkMaster,
+    TempDir,
+    Threads,
+    app,
+    check_format,
+    emit,
+    engine_options,
+    fail,
+    parse_day,
+    use_color,
+)
 from auditor.errors import AuditorError
 
 
@@ -61,6 +77,8 @@ def audit(
     memory_limit: MemoryLimit = None,
     threads: Threads = None,
     temp_dir: TempDir = None,
+    engine: EngineChoice = Engine.duckdb,
+    spark_master: SparkMaster = None,
 ) -> None:
     """Audit chat records under a policy pack and report figures, findings and the row ledger."""
     try:
@@ -69,7 +87,7 @@ def audit(
         language = lang.value if lang is not None else api.default_lang()
         options = api.AuditOptions(
             policy=policy, policy_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers, baseline=baseline,
-            **engine_options(memory_limit, threads, temp_dir),
+            **engine_options(memory_limit, threads, temp_dir, engine, spark_master),
         )
         with progress_bar(show_progress(quiet), language) as progress:
             report = api.audit(list(paths), options, progress=progress)

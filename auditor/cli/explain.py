@@ -8,7 +8,21 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
+from auditor.cli.app import (
+    Engine,
+    EngineChoice,
+    MemoryLimit,
+    SparkMaster,
+    TempDir,
+    Threads,
+    app,
+    check_format,
+    emit,
+    engine_options,
+    fail,
+    parse_day,
+    use_color,
+)
 from auditor.errors import AuditorError
 
 DEFAULT_LIMIT = 200
@@ -37,6 +51,8 @@ def explain(
     memory_limit: MemoryLimit = None,
     threads: Threads = None,
     temp_dir: TempDir = None,
+    engine: EngineChoice = Engine.duckdb,
+    spark_master: SparkMaster = None,
 ) -> None:
     """Show the trace behind one figure: the pack's definition, the counts, every round with its records, and the exclusions.
 
@@ -53,7 +69,7 @@ def explain(
         doc = api.explain(
             list(paths),
             api.AuditOptions(
-                policy=policy, policy_digest=policy_digest, as_of=parse_day(as_of), shops=shops, peers=peers, **engine_options(memory_limit, threads, temp_dir)
+                policy=policy, policy_digest=policy_digest, as_of=parse_day(as_of), shops=shops, peers=peers, **engine_options(memory_limit, threads, temp_dir, engine, spark_master)
             ),
             shop=shop,
             metric=metric,

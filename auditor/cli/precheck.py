@@ -8,7 +8,22 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import Lang, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
+from auditor.cli.app import (
+    Engine,
+    EngineChoice,
+    Lang,
+    MemoryLimit,
+    SparkMaster,
+    TempDir,
+    Threads,
+    app,
+    check_format,
+    emit,
+    engine_options,
+    fail,
+    parse_day,
+    use_color,
+)
 from auditor.errors import AuditorError
 
 
@@ -30,6 +45,8 @@ def precheck(
     memory_limit: MemoryLimit = None,
     threads: Threads = None,
     temp_dir: TempDir = None,
+    engine: EngineChoice = Engine.duckdb,
+    spark_master: SparkMaster = None,
 ) -> None:
     """Am I eligible today, what is at stake, and what should I fix? In plain Chinese or English.
 
@@ -45,7 +62,7 @@ def precheck(
         day = parse_day(as_of)
         check_format(fmt, api.Precheck)
         options = api.AuditOptions(
-            policy=policy, policy_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers, **engine_options(memory_limit, threads, temp_dir)
+            policy=policy, policy_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers, **engine_options(memory_limit, threads, temp_dir, engine, spark_master)
         )
         doc = api.precheck(list(paths), options, shop=shop)
         language = lang.value if lang is not None else api.default_lang()

@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import weakref
 from collections.abc import Iterator
@@ -125,6 +126,9 @@ def interrupt_all() -> None:
     for con in cons:
         with contextlib.suppress(duckdb.Error):
             con.interrupt()
+    spark = sys.modules.get("auditor.engine.spark.connection")  # only when a Spark run was started: never imports pyspark here
+    if spark is not None:
+        spark.interrupt_all()
 
 
 def lock(con: duckdb.DuckDBPyConnection) -> None:

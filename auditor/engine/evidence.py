@@ -65,7 +65,7 @@ def rounds_behind(
     rows = con.execute(
         f"""
 WITH matched AS (
-  SELECT r.*, k.key_id, {kind.good_sql()} AS good
+  SELECT r.*, k.key_id, {kind.good_sql()} AS is_good  -- not `good`: an inquiry unit has that column already (one name per column, for Spark)
   FROM {kind.source_sql()} r JOIN figure_keys k
     ON r.shop_id = k.shop_id AND r.local_day BETWEEN k.start_day AND k.end_day
   WHERE {kind.scope_sql()} AND (k.agent_id IS NULL OR (r.answered AND r.agent_id = k.agent_id))
@@ -74,7 +74,7 @@ WITH matched AS (
     count(*) OVER (PARTITION BY key_id) AS total
   FROM matched r
 )
-SELECT p.key_id, p.total, p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.good, {"p.n_rounds" if kind.counts == "inquiry" else "NULL"},
+SELECT p.key_id, p.total, p.buyer_id, p.n_asks, p.latency_ns, p.agent_id, p.is_good, {"p.n_rounds" if kind.counts == "inquiry" else "NULL"},
   f.file_idx, f.line, f.msg_id, f.ts, q.file_idx, q.line, q.msg_id, q.ts
 FROM ranked p
 JOIN records f ON f.rec_id = p.first_rec

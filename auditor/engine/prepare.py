@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from auditor.duck import one, run
-from auditor.engine.connection import EngineSettings, connect, lock, session
+from auditor.engine.connection import DEFAULT_MEMORY_LIMIT, EngineSettings, connect, lock, session
 from auditor.engine.exclusions import apply_exclusions, load_accounts, materialize_records, settle_period
 from auditor.engine.rounds import build_rounds
 from auditor.errors import InputError, UsageError
@@ -59,8 +59,22 @@ def open_engine(memory_limit: str | None, threads: int | None, temp_directory: s
     return connect(EngineSettings.resolve(memory_limit, threads, temp_directory))
 
 
-def engine(memory_limit: str | None, threads: int | None, temp_directory: str | None) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """``open_engine`` for a ``with`` block: closed however the block ends (spill files go with it), resource failures as EngineError."""
+def engine(
+    memory_limit: str | None, threads: int | None, temp_directory: str | None, *, kind: str = "duckdb", spark_master: str | None = None
+) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """``open_engine`` for a ``with`` block: closed however the block ends (spill files go with it), resource failures as EngineError.
+
+    ``kind="spark"`` gives a ``SparkConnection`` instead (``auditor.engine.spark``), on ``spark_master``
+    (default AUDITOR_SPARK_MASTER, else local[2]); it offers the same calls, so every step below runs unchanged.
+    """
+    if kind == "spark":
+        from auditor.engine.spark.connection import spark_connection
+
+        s = EngineSettings.resolve(memory_limit, threads, temp_directory)
+        # the memory limit sizes the Spark driver's JVM (local mode computes there), when this process starts it
+        return spark_connection(spark_master, memory_limit=s.memory_limit or DEFAULT_MEMORY_LIMIT, local_dir=s.temp_directory)  # type: ignore[return-value]
+    if kind != "duckdb":
+        raise UsageError(f"engine `{kind}` is not one of duckdb, spark", hint="use --engine duckdb or --engine spark")
     return session(EngineSettings.resolve(memory_limit, threads, temp_directory))
 
 
@@ -85,6 +99,8 @@ def prepare(
     progress: Progress | None = None,
 ) -> Prepared:
     """Stage every file, check the records, settle the period, apply the exclusions and build the rounds."""
+    pick = getattr(con, "reader_for", reader_for)  # an engine with readers of its own (Spark: Parquet only) refuses the rest here
+    readers = {f.idx: pick(f.path) for f in files}
     run(con, STAGED_DDL)
     outcomes: dict[int, FileOutcome] = {}
     formats: dict[int, str] = {}
@@ -92,7 +108,7 @@ def prepare(
     total, done = sum(sizes.values()), 0
     tell(progress, "read", 0, total)
     for f in files:
-        reader_cls = reader_for(f.path)
+        reader_cls = readers[f.idx]
         assert reader_cls is not None  # discover only returns files with a reader
         formats[f.idx] = reader_cls.name
         outcomes[f.idx] = reader_cls(max_record_bytes).stage(con, f)  # never raises for a bad file
