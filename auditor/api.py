@@ -500,6 +500,8 @@ def diff(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | None = None,
+    engine: Literal["duckdb", "spark"] = "duckdb",
+    spark_master: str | None = None,
 ) -> DiffReport:
     """Audit ``paths`` under both packs on the same as-of day; return the pack changes and what they move.
 
@@ -507,7 +509,7 @@ def diff(
     """
     from auditor.diff import diff as _diff  # auditor.diff builds on audit() here
 
-    engine_settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
+    engine_settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory, "engine": engine, "spark_master": spark_master}
     return _diff(
         old_pack, new_pack, paths, as_of=as_of, shops=shops, peers=peers, old_digest=old_digest, new_digest=new_digest, waivers=waivers, **engine_settings
     )

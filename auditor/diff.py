@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from auditor import __version__
 from auditor.api import AuditOptions, audit
@@ -61,6 +61,8 @@ def diff(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | None = None,
+    engine: Literal["duckdb", "spark"] = "duckdb",
+    spark_master: str | None = None,
 ) -> DiffReport:
     """Audit ``paths`` under both packs on the same as-of day and return what the change from old to new moves.
 
@@ -70,11 +72,12 @@ def diff(
     old_loaded = load_pinned(old_pack, old_digest, option="--old-policy-digest")  # both packs fail closed before any data is read
     new_loaded = load_pinned(new_pack, new_digest, option="--policy-digest")
     governed = read_governance(waivers, None, [old_loaded.pack, new_loaded.pack])
-    engine = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}  # the same resources for both runs
-    before = governed.apply(audit(paths, AuditOptions(policy=old_pack, as_of=as_of, shops=shops, peers=peers, **engine)))
+    # the same engine and resources for both runs
+    run_on = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory, "engine": engine, "spark_master": spark_master}
+    before = governed.apply(audit(paths, AuditOptions(policy=old_pack, as_of=as_of, shops=shops, peers=peers, **run_on)))
     # The default as-of is the latest local day in the pack's time zone; pin the old run's day so a
     # time-zone change cannot make the two runs judge different days.
-    after = governed.apply(audit(paths, AuditOptions(policy=new_pack, as_of=date.fromisoformat(before.as_of), shops=shops, peers=peers, **engine)))
+    after = governed.apply(audit(paths, AuditOptions(policy=new_pack, as_of=date.fromisoformat(before.as_of), shops=shops, peers=peers, **run_on)))
     old_dump = old_loaded.pack.model_dump(mode="json")
     new_dump = new_loaded.pack.model_dump(mode="json")
     units = {d.id: d.unit for d in before.definitions} | {d.id: d.unit for d in after.definitions}

@@ -8,7 +8,22 @@ from typing import Annotated
 import typer
 
 from auditor import api
-from auditor.cli.app import FailOn, MemoryLimit, TempDir, Threads, app, check_format, emit, engine_options, fail, parse_day, use_color
+from auditor.cli.app import (
+    Engine,
+    EngineChoice,
+    FailOn,
+    MemoryLimit,
+    SparkMaster,
+    TempDir,
+    Threads,
+    app,
+    check_format,
+    emit,
+    engine_options,
+    fail,
+    parse_day,
+    use_color,
+)
 from auditor.errors import AuditorError
 
 
@@ -44,6 +59,8 @@ def diff(
     memory_limit: MemoryLimit = None,
     threads: Threads = None,
     temp_dir: TempDir = None,
+    engine: EngineChoice = Engine.duckdb,
+    spark_master: SparkMaster = None,
 ) -> None:
     """Audit the same data under OLD and NEW packs and report the impact of the change.
 
@@ -57,7 +74,7 @@ def diff(
         check_format(fmt, api.DiffReport)
         report = api.diff(
             old, new, list(paths), old_digest=old_policy_digest, new_digest=policy_digest, as_of=day, shops=shops, peers=peers, waivers=waivers,
-            **engine_options(memory_limit, threads, temp_dir),
+            **engine_options(memory_limit, threads, temp_dir, engine, spark_master),
         )
         emit(api.render(report, fmt, color=use_color(output, fmt)), output)
     except AuditorError as exc:
