@@ -312,7 +312,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1m 10m 50m"), help="sizes, e.g. '1m 10m 50m' (env BENCH_SIZES)")
     parser.add_argument("--spill", default=os.environ.get("BENCH_SPILL", ""), help="size of the spill run, e.g. 200m (env BENCH_SPILL; off by default)")
-    parser.add_argument("--spill-limit", default=os.environ.get("BENCH_SPILL_LIMIT", "3GB"), help="--memory-limit of the spill run")
+    parser.add_argument("--spill-limit", default=os.environ.get("BENCH_SPILL_LIMIT", "2.5GB"), help="--memory-limit of the spill run")
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "1")), help="runs of each command; the fastest counts")
     parser.add_argument("--no-pandas", action="store_true", default=os.environ.get("BENCH_PANDAS", "1") == "0", help="skip the pandas run")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench")

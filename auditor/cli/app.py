@@ -58,7 +58,7 @@ MemoryLimit = Annotated[
     str | None,
     typer.Option(
         "--memory-limit",
-        help="Engine memory limit, e.g. 4GB or 512MB; beyond it the audit spills to the temp dir (default: AUDITOR_MEMORY_LIMIT, else 3GB).",
+        help="Engine memory limit, e.g. 4GB or 512MB; beyond it the audit spills to the temp dir (default: AUDITOR_MEMORY_LIMIT, else 2.5GB).",
         show_default=False,
     ),
 ]

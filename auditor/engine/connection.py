@@ -2,7 +2,7 @@
 
 Settings come from the caller (the CLI's ``--memory-limit``, ``--threads``,
 ``--temp-dir``), else the environment (``AUDITOR_MEMORY_LIMIT``,
-``AUDITOR_THREADS``, ``AUDITOR_TEMP_DIR``), else the defaults: 3GB, DuckDB's
+``AUDITOR_THREADS``, ``AUDITOR_TEMP_DIR``), else the defaults: 2.5GB, DuckDB's
 thread count, and a fresh spill directory under the system temp directory.
 They are checked here, so a bad value is a sentence naming the setting, and
 reach DuckDB as its connection config (keys and values, never SQL text).
@@ -35,7 +35,7 @@ import duckdb
 from auditor.duck import run
 from auditor.errors import EngineError, UsageError
 
-DEFAULT_MEMORY_LIMIT = "3GB"  # the engine's own share; with the interpreter and result sets on top, a 50M-record audit peaks under 4 GiB
+DEFAULT_MEMORY_LIMIT = "2.5GB"  # the engine's buffers; windows, results and the interpreter come on top: a 50M-record audit peaks at 3.9 GiB
 
 MEMORY_SETTING = "--memory-limit / AUDITOR_MEMORY_LIMIT"
 THREADS_SETTING = "--threads / AUDITOR_THREADS"

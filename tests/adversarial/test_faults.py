@@ -356,7 +356,7 @@ def test_tiny_memory_limit_spills_and_gives_the_same_bytes(big: Path, big_report
     reader.join(timeout=60)
     err = proc.stderr.read() if proc.stderr else b""
     assert proc.wait(timeout=10) == 0, err
-    assert out[0] == big_report  # the same bytes as with the default 3GB and all threads
+    assert out[0] == big_report  # the same bytes as with the default 2.5GB and all threads
     assert any(name.startswith("duckdb_temp") for name in spilled), spilled  # it did spill
     assert list(tmp.iterdir()) == []  # and the spill directory is gone
 
