@@ -20,6 +20,7 @@ staged; ``lock`` turns it off before any pack-driven query runs.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import secrets
@@ -147,8 +148,20 @@ def memory_error(exc: duckdb.Error, limit: str) -> EngineError:
         )
     return EngineError(
         f"the audit needs more memory than the limit of {limit} allows, even spilling to disk",
-        hint=f"raise {MEMORY_SETTING}, e.g. to 1GB, or lower {THREADS_SETTING}",
+        hint=f"raise {MEMORY_SETTING}, e.g. to {_larger(limit)}, or lower {THREADS_SETTING}",
     )
+
+
+def _larger(limit: str) -> str:
+    """A limit worth trying next: twice the one that failed, and at least 1GB (a fixed suggestion once told a 2.5GB run to try 1GB)."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]+)", limit)
+    if m is None:
+        return "1GB"
+    scale = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+    doubled = 2 * float(m.group(1)) * scale.get(m.group(2), 1)
+    if doubled < 10**9:
+        return "1GB"
+    return f"{math.ceil(doubled / 10**9)}GB"
 
 
 def _spill_directory(given: str | None) -> tuple[str, bool]:
