@@ -147,9 +147,17 @@ def memory_error(exc: duckdb.Error, limit: str) -> EngineError:
             hint=f"free disk space there, or point {TEMP_SETTING} at a bigger disk, or raise {MEMORY_SETTING}",
         )
     return EngineError(
-        f"the audit needs more memory than the limit of {limit} allows, even spilling to disk",
+        f"the audit needs more memory than the limit of {limit} allows, even spilling to disk{_detail(text)}",
         hint=f"raise {MEMORY_SETTING}, e.g. to {_larger(limit)}, or lower {THREADS_SETTING}",
     )
+
+
+def _detail(text: str) -> str:
+    """DuckDB's own first line, without its prefix, e.g. how much was in use: what a bug report needs."""
+    line = text.splitlines()[0].strip() if text.strip() else ""
+    line = re.sub(r"^Out of Memory Error:\s*", "", line)
+    line = "".join(c for c in line if c.isprintable())[:200]
+    return f" (DuckDB: {line})" if line else ""
 
 
 def _larger(limit: str) -> str:

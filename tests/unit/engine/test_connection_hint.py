@@ -22,3 +22,11 @@ def test_memory_hint_suggests_a_larger_limit(limit: str, suggested: str) -> None
     err = memory_error(duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate"), limit)
     assert f"e.g. to {suggested}," in str(err.hint)
     assert limit in str(err)
+
+
+def test_memory_error_keeps_duckdb_detail() -> None:
+    """The 200M spill run failed with "could not allocate block … (2.3 GiB/2.3 GiB used)": that line is kept, its prefix dropped."""
+    text = "Out of Memory Error: could not allocate block of size 256.0 KiB (2.3 GiB/2.3 GiB used)\n\nPossible solutions: ..."
+    err = memory_error(duckdb.OutOfMemoryException(text), "2.5GB")
+    assert "even spilling to disk (DuckDB: could not allocate block of size 256.0 KiB (2.3 GiB/2.3 GiB used)) (raise" in str(err)
+    assert "Possible solutions" not in str(err)
