@@ -21,7 +21,7 @@ from auditor import __version__
 from auditor.api import AuditOptions, rule_context
 from auditor.engine.days import day_to_iso, iso_to_day
 from auditor.engine.metrics import MetricKind, MetricValue, kind_for
-from auditor.engine.prepare import engine, find_inputs, prepare
+from auditor.engine.prepare import engine, find_inputs, prepare, working_set
 from auditor.engine.trace import (
     TraceIgnored,
     TraceRef,
@@ -96,7 +96,7 @@ def explain(
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     peers = read_peers(options.peers) if options.peers else None
     files, _skipped = find_inputs(list(paths))
-    with engine(options.memory_limit, options.threads, options.temp_directory, kind=options.engine, spark_master=options.spark_master) as con:
+    with engine(options.memory_limit, options.threads, options.temp_directory, kind=options.engine, spark_master=options.spark_master, working_set=working_set(files)) as con:
         as_of_day = iso_to_day(options.as_of) if options.as_of else None
         prep = prepare(con, loaded.pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=as_of_day)
         shown = {f.idx: f.shown for f in files}

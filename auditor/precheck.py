@@ -24,7 +24,7 @@ from auditor import __version__
 from auditor.api import AuditOptions, audit
 from auditor.engine.days import iso_to_day
 from auditor.engine.metrics import MetricKind, kind_for
-from auditor.engine.prepare import engine, find_inputs, prepare
+from auditor.engine.prepare import engine, find_inputs, prepare, working_set
 from auditor.engine.trace import trace_units
 from auditor.errors import UsageError
 from auditor.io.shops import ShopsFile, read_shops
@@ -165,7 +165,7 @@ def _waiting(
     """The shop's units unanswered on the as-of day (from the engine's trace), oldest first, and the local time the day's data ends."""
     shops = read_shops(options.shops) if options.shops else ShopsFile()
     files, _skipped = find_inputs(list(paths))
-    with engine(options.memory_limit, options.threads, options.temp_directory, kind=options.engine, spark_master=options.spark_master) as con:
+    with engine(options.memory_limit, options.threads, options.temp_directory, kind=options.engine, spark_master=options.spark_master, working_set=working_set(files)) as con:
         day = iso_to_day(date.fromisoformat(report.as_of))  # the audit's own as-of day, whether given or found
         prepare(con, pack, files, shops.accounts(), max_record_bytes=options.max_record_bytes, as_of_day=day)
         last = con.execute(

@@ -7,6 +7,16 @@ thread count, and a fresh spill directory under the system temp directory.
 They are checked here, so a bad value is a sentence naming the setting, and
 reach DuckDB as its connection config (keys and values, never SQL text).
 
+Where the working tables live (``AUDITOR_STORAGE``): DuckDB keeps an in-memory
+table uncompressed, about 25 times the Parquet it came from, and spills it as
+such; a 200M-record audit wrote 23 GB of spill and then ran out of memory in a
+window. A database file in the spill directory holds the same tables
+compressed, and its clean pages leave memory without being written again.
+``auto`` (the default) keeps small audits in memory and puts an audit whose
+records would not fit in the memory limit on disk (``working_set`` in
+``engine/prepare.py`` estimates that from the input files); ``memory`` and
+``disk`` force one or the other. The file is deleted when the session closes.
+
 A session is closed at the end of every run, success, error or interrupt;
 DuckDB then deletes its spill files, and the spill directory when it created
 it. A spill directory the auditor chose is also removed when its connection
@@ -41,18 +51,23 @@ DEFAULT_MEMORY_LIMIT = "2.5GB"  # the engine's buffers; windows, results and the
 MEMORY_SETTING = "--memory-limit / AUDITOR_MEMORY_LIMIT"
 THREADS_SETTING = "--threads / AUDITOR_THREADS"
 TEMP_SETTING = "--temp-dir / AUDITOR_TEMP_DIR"
+STORAGE_SETTING = "AUDITOR_STORAGE"
+STORAGES = ("auto", "memory", "disk")
 
 # open sessions with their spill directory and memory limit, so a signal can stop their queries (``interrupt_all``)
 _OPEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[str, str]] = weakref.WeakKeyDictionary()
+# what each session leaves behind: its database file (when on disk) and a spill directory the auditor chose
+_CLEANUP: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, weakref.finalize] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Resource settings; each can also come from the environment (AUDITOR_MEMORY_LIMIT, AUDITOR_THREADS, AUDITOR_TEMP_DIR)."""
+    """Resource settings; each can also come from the environment (AUDITOR_MEMORY_LIMIT, AUDITOR_THREADS, AUDITOR_TEMP_DIR, AUDITOR_STORAGE)."""
 
     memory_limit: str | None = None
     threads: int | None = None
     temp_directory: str | None = None
+    storage: str | None = None  # auto | memory | disk; None is auto
 
     @classmethod
     def from_env(cls) -> EngineSettings:
@@ -66,15 +81,21 @@ class EngineSettings:
             memory_limit=memory_limit or os.environ.get("AUDITOR_MEMORY_LIMIT") or None,
             threads=threads if threads is not None else _threads(env_threads) if env_threads else None,
             temp_directory=temp_directory or os.environ.get("AUDITOR_TEMP_DIR") or None,
+            storage=os.environ.get("AUDITOR_STORAGE") or None,
         )
 
 
-def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection:
+def connect(settings: EngineSettings | None = None, working_set: int = 0) -> duckdb.DuckDBPyConnection:
+    """A session; ``working_set`` is the estimated in-memory size of the records in bytes, which picks the storage under ``auto``."""
     s = settings or EngineSettings.from_env()
     memory = _size(s.memory_limit or DEFAULT_MEMORY_LIMIT)
     if s.threads is not None and s.threads < 1:
         raise UsageError(f"threads `{s.threads}` is not a positive whole number", hint=f"set {THREADS_SETTING} to 1 or more")
+    storage = _storage(s.storage)
     temp, ours = _spill_directory(s.temp_directory)
+    on_disk = storage == "disk" or (storage == "auto" and working_set > _bytes(memory))
+    made = on_disk and not os.path.isdir(temp)  # a --temp-dir the auditor makes for its file is removed again if left empty
+    database = _database_file(temp) if on_disk else ":memory:"
     config = {
         "autoload_known_extensions": "false",
         "autoinstall_known_extensions": "false",
@@ -84,11 +105,17 @@ def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection
     if s.threads:
         config["threads"] = str(s.threads)
     try:
-        con = duckdb.connect(":memory:", config=config)
+        con = duckdb.connect(database, config=config)
     except duckdb.OutOfMemoryException as exc:
+        _remove_database(database)
         raise memory_error(exc, memory) from None
-    if ours:
-        weakref.finalize(con, shutil.rmtree, temp, True)
+    except duckdb.IOException as exc:
+        _remove_database(database)
+        raise EngineError(
+            f"the spill directory `{temp}` failed: {str(exc).splitlines()[0]}", hint=f"point {TEMP_SETTING} at a writable directory"
+        ) from None
+    # the database file goes with the session, however it ends; a directory the auditor chose goes whole
+    _CLEANUP[con] = weakref.finalize(con, _cleanup, database, temp if ours else None, temp if made and not ours else None)
     _OPEN[con] = (temp, memory)
     try:
         run(con, "SET TimeZone = 'UTC'")
@@ -96,14 +123,15 @@ def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection
         run(con, "SET enable_progress_bar = false")  # DuckDB draws its own bar on stdout after 2 s of a query: inside the report's bytes
     except duckdb.OutOfMemoryException as exc:
         con.close()
+        _CLEANUP.pop(con)()
         raise memory_error(exc, memory) from None
     return con
 
 
 @contextlib.contextmanager
-def session(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def session(settings: EngineSettings | None = None, working_set: int = 0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one run, closed however the run ends; DuckDB's resource failures come out as ``EngineError``."""
-    con = connect(settings)
+    con = connect(settings, working_set)
     temp, memory = _OPEN[con]
     try:
         yield con
@@ -117,6 +145,9 @@ def session(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
         raise
     finally:
         con.close()
+        done = _CLEANUP.pop(con, None)
+        if done is not None:
+            done()
 
 
 def interrupt_all() -> None:
@@ -162,14 +193,52 @@ def _detail(text: str) -> str:
 
 def _larger(limit: str) -> str:
     """A limit worth trying next: twice the one that failed, and at least 1GB (a fixed suggestion once told a 2.5GB run to try 1GB)."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]+)", limit)
-    if m is None:
-        return "1GB"
-    scale = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
-    doubled = 2 * float(m.group(1)) * scale.get(m.group(2), 1)
+    doubled = 2 * _bytes(limit)
     if doubled < 10**9:
         return "1GB"
     return f"{math.ceil(doubled / 10**9)}GB"
+
+
+def _bytes(limit: str) -> int:
+    """A size as ``_size`` normalized it (``2.5GB``, ``512MIB``), in bytes; 0 if it is not one."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]+)", limit)
+    if m is None:
+        return 0
+    scale = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+    return int(float(m.group(1)) * scale.get(m.group(2), 1))
+
+
+def _storage(text: str | None) -> str:
+    value = (text or "auto").strip().lower()
+    if value not in STORAGES:
+        raise UsageError(f"storage `{text}` is not one of {', '.join(STORAGES)}", hint=f"set {STORAGE_SETTING} to auto, memory or disk")
+    return value
+
+
+def _database_file(temp: str) -> str:
+    """A fresh database file in the spill directory, which is made if missing (``_spill_directory`` checked it can be)."""
+    try:
+        os.makedirs(temp, mode=0o700, exist_ok=True)  # the file holds the audited records: only this user may read it
+    except OSError as exc:
+        raise EngineError(f"the spill directory `{temp}` cannot be made: {exc.strerror}", hint=f"point {TEMP_SETTING} at a writable directory") from None
+    return os.path.join(temp, f"auditor-work-{os.getpid()}-{secrets.token_hex(4)}.duckdb")
+
+
+def _remove_database(database: str) -> None:
+    if database == ":memory:":
+        return
+    for path in (database, database + ".wal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def _cleanup(database: str, ours: str | None, made: str | None) -> None:
+    _remove_database(database)
+    if ours is not None:
+        shutil.rmtree(ours, True)
+    if made is not None:
+        with contextlib.suppress(OSError):  # only if empty: anything else in it is not the auditor's
+            os.rmdir(made)
 
 
 def _spill_directory(given: str | None) -> tuple[str, bool]:

@@ -54,16 +54,33 @@ def find_inputs(paths: list[str | Path]) -> tuple[list[InputFile], list[Skipped]
     return files, skipped
 
 
+def working_set(files: list[InputFile]) -> int:
+    """About how many bytes the checked records take in memory (each reader's ``expansion``): what ``auto`` storage weighs."""
+    total = 0.0
+    for f in files:
+        reader = reader_for(Path(f.path))
+        total += _size(Path(f.path)) * (reader.expansion if reader is not None else 2.0)
+    return int(total)
+
+
 def open_engine(memory_limit: str | None, threads: int | None, temp_directory: str | None) -> duckdb.DuckDBPyConnection:
     """A DuckDB session; settings not given come from the environment (AUDITOR_MEMORY_LIMIT, …). The caller closes it."""
     return connect(EngineSettings.resolve(memory_limit, threads, temp_directory))
 
 
 def engine(
-    memory_limit: str | None, threads: int | None, temp_directory: str | None, *, kind: str = "duckdb", spark_master: str | None = None
+    memory_limit: str | None,
+    threads: int | None,
+    temp_directory: str | None,
+    *,
+    kind: str = "duckdb",
+    spark_master: str | None = None,
+    working_set: int = 0,
 ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """``open_engine`` for a ``with`` block: closed however the block ends (spill files go with it), resource failures as EngineError.
 
+    ``working_set`` (``working_set(files)``) lets DuckDB keep records too large for the memory limit in a
+    database file instead of in memory (``AUDITOR_STORAGE``, ``engine/connection.py``).
     ``kind="spark"`` gives a ``SparkConnection`` instead (``auditor.engine.spark``), on ``spark_master``
     (default AUDITOR_SPARK_MASTER, else local[2]); it offers the same calls, so every step below runs unchanged.
     """
@@ -75,7 +92,7 @@ def engine(
         return spark_connection(spark_master, memory_limit=s.memory_limit or DEFAULT_MEMORY_LIMIT, local_dir=s.temp_directory)  # type: ignore[return-value]
     if kind != "duckdb":
         raise UsageError(f"engine `{kind}` is not one of duckdb, spark", hint="use --engine duckdb or --engine spark")
-    return session(EngineSettings.resolve(memory_limit, threads, temp_directory))
+    return session(EngineSettings.resolve(memory_limit, threads, temp_directory), working_set)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ _CELLS = r"""regexp_extract_all(',' || txt, ',("(?:[^"]|"")*"|[^,"]*)', 1)"""
 class CsvReader(Reader):
     name = "csv"
     suffixes = (".csv",)
+    expansion = 2.0
 
     def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         outcome = FileOutcome()

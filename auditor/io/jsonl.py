@@ -40,6 +40,7 @@ _MAYBE_LENIENT = r"""regexp_matches(txt, ',\s*[\]}]|(?:^|[\[:,])\s*[+-]?(?:[iI]|
 class JsonlReader(Reader):
     name = "jsonl"
     suffixes = (".jsonl", ".ndjson")
+    expansion = 1.2  # every field spelt out with its name
 
     def _stage(self, con: duckdb.DuckDBPyConnection, file: InputFile) -> FileOutcome:
         sniff_encoding(file.path)

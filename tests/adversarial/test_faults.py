@@ -34,8 +34,10 @@ import duckdb
 import pytest
 
 import auditor
-from auditor.engine.connection import EngineSettings, connect
+from auditor.engine.connection import EngineSettings, connect, session
+from auditor.engine.prepare import working_set
 from auditor.errors import EngineError
+from auditor.io.base import InputFile
 from auditor.io.jsonl import JsonlReader
 from tests.conftest import ROOT
 
@@ -359,6 +361,66 @@ def test_tiny_memory_limit_spills_and_gives_the_same_bytes(big: Path, big_report
     assert out[0] == big_report  # the same bytes as with the default 2.5GB and all threads
     assert any(name.startswith("duckdb_temp") for name in spilled), spilled  # it did spill
     assert list(tmp.iterdir()) == []  # and the spill directory is gone
+
+
+# --- where the working tables live (AUDITOR_STORAGE) ------------------------------------------------------
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row[0] if row else None
+
+
+def test_auto_storage_puts_records_larger_than_the_limit_in_a_file(tmp_path: Path) -> None:
+    # the 200M bench audit ran out of memory with its records in memory (uncompressed, 23 GB of spill) and
+    # completed with them in a file; small audits stay in memory, where they are fastest
+    settings = EngineSettings(memory_limit="64MB", temp_directory=str(tmp_path))
+    with session(settings, working_set=63 * 10**6) as con:  # below the limit
+        assert _database_path(con) is None
+    with session(settings, working_set=65 * 10**6) as con:  # above it
+        path = _database_path(con)
+        assert path is not None and Path(path).parent == tmp_path and Path(path).name.startswith("auditor-work-")
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)").fetchall()
+        assert Path(path).exists()
+    assert list(tmp_path.iterdir()) == []  # the file (and its WAL) went with the session
+
+
+def test_working_set_weighs_each_format_by_its_reader(tmp_path: Path) -> None:
+    # 1000 bytes of Parquet hold about 25 times as much in memory as 1000 bytes of JSON Lines (1.2) or CSV (2.0)
+    files = []
+    for i, name in enumerate(["a.parquet", "b.jsonl", "c.csv"]):
+        (tmp_path / name).write_bytes(b"x" * 1000)
+        files.append(InputFile(idx=i, path=tmp_path / name, shown=name))
+    assert working_set(files[:1]) == 25_000
+    assert working_set(files[1:2]) == 1_200
+    assert working_set(files) == 25_000 + 1_200 + 2_000
+
+
+def test_disk_storage_gives_the_same_bytes_and_leaves_nothing(tmp_path: Path) -> None:
+    base = run(*AUDIT, GOLDEN_INPUT)
+    ours = tmp_path / "tmp"
+    ours.mkdir()
+    r = run(*AUDIT, GOLDEN_INPUT, env={"AUDITOR_STORAGE": "disk", "TMPDIR": str(ours)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == base.stdout
+    assert list(ours.iterdir()) == []
+    given = tmp_path / "spill"
+    given.mkdir()
+    (given / "mine.txt").write_text("keep me")
+    r = run(*AUDIT, GOLDEN_INPUT, "--temp-dir", str(given), env={"AUDITOR_STORAGE": "disk"})
+    assert r.stdout == base.stdout
+    assert [p.name for p in given.iterdir()] == ["mine.txt"]
+    made = tmp_path / "made"  # a --temp-dir that does not exist yet is made for the file, and removed again
+    r = run(*AUDIT, GOLDEN_INPUT, "--temp-dir", str(made), env={"AUDITOR_STORAGE": "disk"})
+    assert r.stdout == base.stdout
+    assert not made.exists()
+
+
+def test_storage_setting_is_checked() -> None:
+    r = run(*AUDIT, GOLDEN_INPUT, env={"AUDITOR_STORAGE": "ssd"})
+    assert r.returncode == 2
+    err = clean_stderr(r.stderr)
+    assert "storage `ssd` is not one of auto, memory, disk" in err and "AUDITOR_STORAGE" in err
 
 
 # --- row 20: interrupted runs -----------------------------------------------------------------------------
