@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from auditor.i18n import t
 from auditor.models import AuditReport, DayEvidence, Flag, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
 from auditor.report import _governance, _svg
+from auditor.report._by_shop import ByShop
 from auditor.report.base import Reporter, register
 from auditor.report.escape import terminal_safe
 from auditor.report.table import version_note
@@ -145,8 +146,9 @@ class HtmlReporter(Reporter):
         if report.flag_notice:
             p.append(f'<p class="muted">{text(self.word(report.flag_notice))}</p>\n')
         profiles = {s.shop_id: s for s in (report.charts.shops if report.charts else [])}
+        ix = ByShop(report)
         for i, s in enumerate(shops, 1):
-            self._shop(p, report, i, s, profiles.get(s.shop_id))
+            self._shop(p, report, ix, i, s, profiles.get(s.shop_id))
         self._definitions(p, report)
         p.append(f'<footer><p class="muted">{self.m("footer", version=report.auditor_version)}</p></footer>\n</body>\n</html>\n')
         out.write("".join(p).encode("utf-8"))
@@ -222,7 +224,7 @@ class HtmlReporter(Reporter):
 
     # -- one shop -----------------------------------------------------------------------------------------------
 
-    def _shop(self, p: list[str], r: AuditReport, idx: int, s: ShopSummary, profile: Any) -> None:
+    def _shop(self, p: list[str], r: AuditReport, ix: ByShop, idx: int, s: ShopSummary, profile: Any) -> None:
         p.append(f'<section class="shop" id="shop-{idx}" aria-labelledby="shop-{idx}-h">\n')
         p.append(f'<h2 id="shop-{idx}-h">{self.m("shop_title", shop=s.shop_id)}</h2>\n')
         p.append(f'<p class="meta">{self.m("shop_meta", platform=s.platform or "—", category=s.category or "—")}</p>\n')
@@ -235,12 +237,12 @@ class HtmlReporter(Reporter):
                 p.append(f" <em>{self.m('incomplete')}</em>")
             p.append("</li>\n")
         p.append("</ul>\n")
-        rows = [m for m in r.metrics if m.shop_id == s.shop_id]
+        rows = ix.metrics.get(s.shop_id, [])
         self._figures(p, rows)
         self._charts(p, r, idx, s, rows, profile)
-        self._violations(p, [v for v in r.violations if v.shop_id == s.shop_id])
-        self._flags(p, r, s.shop_id)
-        missed = [n for n in r.not_evaluated if n.shop_id == s.shop_id]
+        self._violations(p, ix.violations.get(s.shop_id, []))
+        self._flags(p, ix.flags.get(s.shop_id, []))
+        missed = ix.not_evaluated(s.shop_id)
         if missed:
             p.append(f"<h3>{self.m('not_evaluated_title')}</h3>\n<ul>\n")
             for n in missed:
@@ -459,8 +461,7 @@ class HtmlReporter(Reporter):
                 )
             p.append("</tbody>\n</table>\n")
 
-    def _flags(self, p: list[str], r: AuditReport, shop: str) -> None:
-        mine = [f for f in r.flags if f.shop_id == shop]
+    def _flags(self, p: list[str], mine: list[Flag]) -> None:
         if not mine:
             return
         p.append(f"<h3>{self.m('flags_title')}</h3>\n")

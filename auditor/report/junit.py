@@ -33,6 +33,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, BinaryIO
 
 from auditor.models import AuditReport, CaseOutcome, Flag, PackTestReport, PackTests, RoundEvidence, RuleInfo, Violation
+from auditor.report._by_shop import ByShop
 from auditor.report.base import Reporter, register
 
 MAX_EVIDENCE_SHOWN = 5
@@ -121,6 +122,7 @@ class JunitReporter(Reporter):
 
     def render(self, report: AuditReport, out: BinaryIO) -> None:
         units = {d.id: d.unit for d in report.definitions}
+        ix = ByShop(report)
         suites = []
         for shop in report.summary:
             suite = ET.Element("testsuite")
@@ -138,7 +140,7 @@ class JunitReporter(Reporter):
             )
             failures = skipped = 0
             for rule in report.rules:
-                outcome = self._testcase(suite, report, shop.shop_id, rule, units)
+                outcome = self._testcase(suite, ix, shop.shop_id, rule, units)
                 failures += outcome == "failed"
                 skipped += outcome == "skipped"
             suite.attrib.update(
@@ -160,12 +162,12 @@ class JunitReporter(Reporter):
             root.append(suite)
         _write(root, out)
 
-    def _testcase(self, suite: ET.Element, report: AuditReport, shop_id: str, rule: RuleInfo, units: dict[str, str]) -> str:
+    def _testcase(self, suite: ET.Element, ix: ByShop, shop_id: str, rule: RuleInfo, units: dict[str, str]) -> str:
         if rule.type == "rule":
-            found: list[Violation | Flag] = [v for v in report.violations if v.rule_id == rule.id and v.shop_id == shop_id]
+            found: list[Violation | Flag] = [v for v in ix.violations.get(shop_id, []) if v.rule_id == rule.id]
         else:
-            found = [f for f in report.flags if f.detector == rule.id and f.shop_id == shop_id]
-        missed = [n for n in report.not_evaluated if n.rule_id == rule.id and n.shop_id in (shop_id, None)]
+            found = [f for f in ix.flags.get(shop_id, []) if f.detector == rule.id]
+        missed = [n for n in ix.not_evaluated(shop_id, with_all_shops=True) if n.rule_id == rule.id]
         where = self._location(found[0]) if found else None
         case = _el(suite, "testcase", classname=shop_id, name=rule.id, file=where[0] if where else None, line=where[1] if where else None)
         whole = [n for n in missed if not n.days]
