@@ -65,6 +65,7 @@ from auditor.policy.model import Citation as PackCitation
 from auditor.policy.model import MetricSpec, Pack
 from auditor.policy.schema import schema_json
 from auditor.report import REPORTERS, formats_for
+from auditor.report.by_shop import group
 from auditor.rules import DayRow, RuleContext
 from auditor.rules.eligibility import Answer, answer_checks
 from auditor.rules.versions import entry as version_entry
@@ -340,16 +341,7 @@ def _resolve(value: Any, refs: dict[int, RecordRef]) -> Any:
 def _summary(
     pack: Pack, shop_ids: list[str], listed: dict[str, ShopInfo], violations: list[Violation], flags: list[Flag], answers: list[Answer]
 ) -> list[ShopSummary]:
-    # grouped once: a scan of every finding per shop was quadratic (10,000 shops at 200M records took minutes here)
-    by_shop_v: dict[str, list[Violation]] = {}
-    for v in violations:
-        by_shop_v.setdefault(v.shop_id, []).append(v)
-    by_shop_f: dict[str | None, list[Flag]] = {}
-    for f in flags:
-        by_shop_f.setdefault(f.shop_id, []).append(f)
-    by_shop_a: dict[str, list[Answer]] = {}
-    for a in answers:
-        by_shop_a.setdefault(a.shop_id, []).append(a)
+    by_shop_v, by_shop_f, by_shop_a = group(violations), group(flags), group(answers)
     out = []
     for sid in shop_ids:
         mine = by_shop_v.get(sid, [])

@@ -104,18 +104,19 @@ def connect(settings: EngineSettings | None = None, working_set: int = 0) -> duc
     }
     if s.threads:
         config["threads"] = str(s.threads)
+    # what the session leaves: its database file; a directory the auditor chose, whole; one it made for the file, if empty
+    leftovers = (database, temp if ours else None, temp if made and not ours else None)
     try:
         con = duckdb.connect(database, config=config)
     except duckdb.OutOfMemoryException as exc:
-        _remove_database(database)
+        _cleanup(*leftovers)
         raise memory_error(exc, memory) from None
     except duckdb.IOException as exc:
-        _remove_database(database)
+        _cleanup(*leftovers)
         raise EngineError(
             f"the spill directory `{temp}` failed: {str(exc).splitlines()[0]}", hint=f"point {TEMP_SETTING} at a writable directory"
         ) from None
-    # the database file goes with the session, however it ends; a directory the auditor chose goes whole
-    _CLEANUP[con] = weakref.finalize(con, _cleanup, database, temp if ours else None, temp if made and not ours else None)
+    _CLEANUP[con] = weakref.finalize(con, _cleanup, *leftovers)
     _OPEN[con] = (temp, memory)
     try:
         run(con, "SET TimeZone = 'UTC'")

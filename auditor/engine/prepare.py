@@ -59,7 +59,8 @@ def working_set(files: list[InputFile]) -> int:
     total = 0.0
     for f in files:
         reader = reader_for(Path(f.path))
-        total += _size(Path(f.path)) * (reader.expansion if reader is not None else 2.0)
+        assert reader is not None  # discover only returns files with a reader
+        total += _size(Path(f.path)) * reader.expansion
     return int(total)
 
 

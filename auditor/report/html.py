@@ -27,8 +27,8 @@ from typing import Any, BinaryIO
 from auditor.i18n import t
 from auditor.models import AuditReport, DayEvidence, Flag, MetricDefinition, MetricRow, RoundEvidence, ShopSummary, Violation
 from auditor.report import _governance, _svg
-from auditor.report._by_shop import ByShop
 from auditor.report.base import Reporter, register
+from auditor.report.by_shop import ByShop
 from auditor.report.escape import terminal_safe
 from auditor.report.table import version_note
 

@@ -33,8 +33,8 @@ import xml.etree.ElementTree as ET
 from typing import Any, BinaryIO
 
 from auditor.models import AuditReport, CaseOutcome, Flag, PackTestReport, PackTests, RoundEvidence, RuleInfo, Violation
-from auditor.report._by_shop import ByShop
 from auditor.report.base import Reporter, register
+from auditor.report.by_shop import ByShop
 
 MAX_EVIDENCE_SHOWN = 5
 

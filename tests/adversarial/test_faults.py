@@ -416,6 +416,20 @@ def test_disk_storage_gives_the_same_bytes_and_leaves_nothing(tmp_path: Path) ->
     assert not made.exists()
 
 
+def test_a_failed_connect_on_disk_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the file's directory is made before DuckDB opens it; if opening fails, the directory goes again
+    import auditor.engine.connection as connection
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 MiB/1.0 MiB used)")
+
+    monkeypatch.setattr(connection.duckdb, "connect", fails)
+    made = tmp_path / "made"
+    with pytest.raises(EngineError, match="1.0 MiB/1.0 MiB used"):
+        connect(EngineSettings(temp_directory=str(made), storage="disk"))
+    assert not made.exists()
+
+
 def test_storage_setting_is_checked() -> None:
     r = run(*AUDIT, GOLDEN_INPUT, env={"AUDITOR_STORAGE": "ssd"})
     assert r.returncode == 2

@@ -1,4 +1,4 @@
-"""A report's rows grouped by shop once, in report order: the per-shop sections of a format must not rescan every row.
+"""A report's rows grouped by shop once, in report order: per-shop sections (the summary, each format's) must not rescan every row.
 
 A report over 10,000 shops (200M records) holds hundreds of thousands of
 figures and findings; filtering all of them again for each shop made the
